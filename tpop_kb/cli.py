@@ -1,0 +1,119 @@
+"""Command line: ``python -m tpop_kb triage INPUT --as-of 2026-11-26T10:00 --output OUT.csv``.
+
+Argument parsing and printing only: reading, triage and texts come from the
+same functions the pages use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+from .knowledge import KnowledgeError, knowledge
+from .orders import OrderFileError, parse_datetime, read_orders
+from .triage import OUTCOMES, OUTPUT_COLUMNS, triage_frame
+from .workdays import now_paris
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+
+
+def _as_of(text: str) -> dt.datetime:
+    try:
+        value = parse_datetime(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value is None:
+        raise argparse.ArgumentTypeError("empty date")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tpop_kb",
+        description="TPOP postal-tracking knowledge base: triage orders by the help article's rules.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    triage = sub.add_parser(
+        "triage",
+        help="triage every order of a CSV or .xlsx file",
+        description=(
+            "Read orders (CSV with , ; or tab, UTF-8 or cp1252, or .xlsx), decide each "
+            "order's next action, and write one result row per input row, in input order."
+        ),
+    )
+    triage.add_argument("input", metavar="INPUT", help="orders file (.csv or .xlsx)")
+    triage.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="WHEN",
+        help="the moment to judge at, Europe/Paris time: 2026-11-26T10:00 or 2026-11-26 "
+        "(00:00); default: now",
+    )
+    triage.add_argument(
+        "--output", "-o", default="-", metavar="OUT",
+        help="where to write the result CSV; '-' (the default) is standard output",
+    )
+
+    sub.add_parser("info", help="show the knowledge base version and thresholds")
+    return parser
+
+
+def _summary(outcomes: Sequence[str], total: int) -> str:
+    counts = {code: 0 for code in OUTCOMES}
+    for code in outcomes:
+        counts[code] = counts.get(code, 0) + 1
+    parts = [f"{code}={count}" for code, count in counts.items() if count]
+    return f"{total} orders: " + (", ".join(parts) if parts else "none")
+
+
+def _triage(args: argparse.Namespace) -> int:
+    as_of = args.as_of or now_paris()
+    table = read_orders(args.input)
+    result = triage_frame(table.orders, as_of)
+    csv_text = result.loc[:, list(OUTPUT_COLUMNS)].to_csv(index=False, lineterminator="\n")
+    if args.output == "-":
+        sys.stdout.write(csv_text)
+        sys.stdout.flush()
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(csv_text)
+        except OSError as exc:
+            print(f"tpop_kb: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_INPUT
+    for note in table.notes:
+        print(f"tpop_kb: {note}", file=sys.stderr)
+    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(result["outcome"], len(result)),
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _info() -> int:
+    kb = knowledge()
+    article = kb.article
+    print(f"knowledge base {kb.version}")
+    print(f"article: {article.title['en']} ({article.source_url}), updated on {article.updated_on}")
+    for name, value in kb.tree.thresholds.items():
+        print(f"{name}: {value}")
+    print("outcomes: " + ", ".join(kb.tree.outcomes))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "triage":
+            return _triage(args)
+        return _info()
+    except (OrderFileError, KnowledgeError) as exc:
+        print(f"tpop_kb: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,537 @@
+"""Orders in: spreadsheets and records turned into canonical orders.
+
+Staff have CSV files with ``,`` ``;`` or tab, in UTF-8 (with or without BOM) or
+cp1252 (French Excel), ``.xlsx`` workbooks, and records typed or pasted by hand.
+Headers and values are matched against the alias table in ``data/columns.yaml``
+(case-, accent- and punctuation-insensitive). Country names come from the
+Unicode CLDR through Babel, in English and French.
+
+Nothing is dropped: every input row gives one canonical row, and a value that
+cannot be read is kept as it was with a message in the ``error`` column naming
+the column and the value. A file that cannot be read at all raises
+:class:`OrderFileError` with a message meant for a person.
+
+Canonical fields (the public vocabulary): ``order_id, shipped_at,
+tracking_number, destination_country, tracking_status, customer_claim,
+store_tracking_synced``. Unknown values are ``None`` in an :class:`Order` and
+empty (``""`` / ``NaT`` / ``<NA>``) in a frame.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .knowledge import knowledge
+
+if TYPE_CHECKING:  # pandas is imported on first use only
+    import pandas as pd
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "ColumnMapping",
+    "Order",
+    "OrderFileError",
+    "OrderTable",
+    "map_columns",
+    "normalize_frame",
+    "normalize_key",
+    "order_from_record",
+    "parse_country",
+    "parse_datetime",
+    "parse_value",
+    "read_orders",
+]
+
+CANONICAL_COLUMNS = (
+    "order_id",
+    "shipped_at",
+    "tracking_number",
+    "destination_country",
+    "tracking_status",
+    "customer_claim",
+    "store_tracking_synced",
+)
+CHOICE_COLUMNS = ("tracking_status", "customer_claim", "store_tracking_synced")
+
+
+class OrderFileError(ValueError):
+    """An order file or paste cannot be read at all. ``str(error)`` is the message for staff."""
+
+
+# ---------------------------------------------------------------------------
+# Keys and values
+# ---------------------------------------------------------------------------
+
+
+def normalize_key(text: Any) -> str:
+    """``"N° de Commande "`` -> ``"ndecommande"``: case, accents, spaces and punctuation out."""
+    decomposed = unicodedata.normalize("NFKD", str(text)).casefold()
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def _clean(value: Any) -> str:
+    """A cell as text: None/NaN -> '', non-breaking and repeated spaces folded, ends stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    return " ".join(str(value).replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+@lru_cache(maxsize=1)
+def _column_aliases() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for column, spec in knowledge().columns["columns"].items():
+        table[normalize_key(column)] = column
+        for alias in spec.get("aliases", ()):
+            table.setdefault(normalize_key(alias), column)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _value_aliases() -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    for column, choices in knowledge().columns["values"].items():
+        table[column] = {}
+        for canonical, aliases in choices.items():
+            table[column][normalize_key(canonical)] = canonical
+            for alias in aliases or ():
+                table[column][normalize_key(alias)] = canonical
+    return table
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """normalized name or code -> ISO 3166 alpha-2, from CLDR (en, fr) and data/columns.yaml."""
+    from babel import Locale
+
+    table: dict[str, str] = {}
+    for lang in ("en", "fr"):
+        for code, name in Locale.parse(lang).territories.items():
+            if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ", "QO"):
+                table.setdefault(normalize_key(name), code)
+                table.setdefault(normalize_key(code), code)
+    for code, aliases in (knowledge().columns.get("countries") or {}).items():
+        for alias in aliases:
+            table[normalize_key(alias)] = str(code)
+    return table
+
+
+def country_name(code: str, lang: str = "en") -> str:
+    """The everyday name of a country (CLDR), e.g. ``country_name('BE', 'fr') == 'Belgique'``."""
+    from babel import Locale
+
+    return Locale.parse(lang).territories.get(code, code)
+
+
+def country_codes() -> list[str]:
+    """Every ISO 3166 alpha-2 code the reader knows, sorted."""
+    return sorted(set(_countries().values()))
+
+
+def parse_datetime(text: Any) -> dt.datetime | None:
+    """A date or date-time in one of the formats of ``data/columns.yaml``; '' -> None.
+
+    Raises ValueError with a message for staff when the text is not such a date.
+    Python dates and datetimes (from spreadsheets) pass through.
+    """
+    if isinstance(text, dt.datetime):
+        return text.replace(tzinfo=None, microsecond=0)
+    if isinstance(text, dt.date):
+        return dt.datetime.combine(text, dt.time())
+    value = _clean(text)
+    if not value:
+        return None
+    for fmt in _date_formats():
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise ValueError(
+        f"'{_short(value)}' is not a date (expected 2026-11-24, 2026-11-24 09:00, "
+        "24/11/2026 or 24/11/2026 09:00)"
+    )
+
+
+@lru_cache(maxsize=1)
+def _date_formats() -> tuple[str, ...]:
+    return tuple(knowledge().columns["date_formats"])
+
+
+def parse_country(text: Any) -> str | None:
+    """An ISO code or an English/French country name -> ISO alpha-2; '' -> None."""
+    value = _clean(text)
+    if not value:
+        return None
+    code = _countries().get(normalize_key(value))
+    if code is None:
+        raise ValueError(f"'{_short(value)}' is not a known country (use BE, Belgium or Belgique)")
+    return code
+
+
+def parse_value(column: str, text: Any) -> str:
+    """A tracking status, claim or store-sync value -> its canonical word.
+
+    ``store_tracking_synced`` gives ``"true"``, ``"false"`` or ``"unknown"``.
+    Raises ValueError naming the accepted values.
+    """
+    table = _value_aliases()[column]
+    value = _clean(text)
+    found = table.get(normalize_key(value))
+    if found is None:
+        accepted = ", ".join(knowledge().columns["values"][column])
+        raise ValueError(f"'{_short(value)}' is not a known value (expected {accepted})")
+    return found
+
+
+def _short(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------
+# One order
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Order:
+    """One order in canonical form. ``None`` means the fact is not known."""
+
+    order_id: str | None = None
+    shipped_at: dt.datetime | None = None
+    tracking_number: str | None = None
+    destination_country: str | None = None
+    tracking_status: str | None = None  # none | in_transit | delivered
+    customer_claim: str | None = None  # none | not_received | still_not_received
+    store_tracking_synced: bool | None = None
+    errors: tuple[str, ...] = field(default=())
+
+    def with_(self, **changes: Any) -> Order:
+        return replace(self, **changes)
+
+
+def _parse_field(column: str, raw: Any) -> Any:
+    """One raw value -> canonical value; raises ValueError('...') without the column name."""
+    if column == "order_id" or column == "tracking_number":
+        value = _clean(raw)
+        return value.replace(" ", "") if column == "tracking_number" and value else value
+    if column == "shipped_at":
+        return parse_datetime(raw)
+    if column == "destination_country":
+        return parse_country(raw)
+    if column == "store_tracking_synced":
+        word = parse_value(column, raw)
+        return {"true": True, "false": False}.get(word)
+    return parse_value(column, raw)
+
+
+def order_from_record(record: Mapping[str, Any]) -> Order:
+    """A mapping with canonical or alias keys -> :class:`Order` (errors collected, never raised).
+
+    Keys the alias table does not know are ignored; a missing key means unknown.
+    """
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    aliases = _column_aliases()
+    for key, raw in record.items():
+        column = aliases.get(normalize_key(key))
+        if column is None or column in values:
+            continue
+        try:
+            values[column] = _parse_field(column, raw)
+        except ValueError as exc:
+            errors.append(f"{column}: {exc}")
+    if "order_id" in values and not values["order_id"]:
+        errors.append("order_id: empty")
+    for column in ("tracking_number",):
+        if column in values and not values[column]:
+            values[column] = None
+    return Order(errors=tuple(errors), **values)
+
+
+# ---------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnMapping:
+    """Which header of the file feeds which canonical column."""
+
+    columns: dict[str, str]  # canonical -> header in the file
+    ignored: list[str]  # headers that feed nothing
+
+    def missing_required(self) -> list[str]:
+        spec = knowledge().columns["columns"]
+        return [c for c, s in spec.items() if s.get("required") and c not in self.columns]
+
+
+def map_columns(headers: Iterable[str]) -> ColumnMapping:
+    """Match headers against the alias table; the first header wins when two mean the same."""
+    aliases = _column_aliases()
+    columns: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in headers:
+        column = aliases.get(normalize_key(header))
+        if column is None or column in columns:
+            ignored.append(header)
+        else:
+            columns[column] = header
+    return ColumnMapping(columns, ignored)
+
+
+@dataclass
+class OrderTable:
+    """What :func:`read_orders` gives: the file as read, the mapping, the canonical orders."""
+
+    raw: pd.DataFrame  # every cell as text, headers as in the file
+    mapping: ColumnMapping
+    orders: pd.DataFrame  # canonical columns + ``error``; same index and length as ``raw``
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.raw)
+
+    @property
+    def invalid(self) -> int:
+        return int((self.orders["error"] != "").sum())
+
+
+_XLSX_MAGIC = b"PK\x03\x04"
+_MAX_ERROR_HEADERS = 12
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv_text(text: str, name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    delimiter = _sniff_delimiter(text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()  # trailing blank lines are not orders
+    if not rows:
+        raise OrderFileError(f"{name}: the file is empty")
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    body = rows[1:]
+    width = len(header)
+    too_long = [i for i, r in enumerate(body, 2) if len(r) > width and any(r[width:])]
+    if too_long:
+        line = too_long[0]
+        raise OrderFileError(
+            f"{name}: line {line} has {len(body[line - 2])} fields but the header has {width}; "
+            f"check the delimiter ('{delimiter}' was detected) and quotes"
+        )
+    body = [(r + [""] * width)[:width] for r in body]
+    return pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers):
+        h = h or f"column {i + 1}"
+        if h in seen:
+            seen[h] += 1
+            h = f"{h} ({seen[h]})"
+        else:
+            seen[h] = 1
+        out.append(h)
+    return out
+
+
+def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise OrderFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and all(c is None or str(c).strip() == "" for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise OrderFileError(f"{name}: the first sheet of the workbook is empty")
+    header = [_clean(h) for h in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    body = [[_xlsx_cell(c) for c in (r + [None] * width)[:width]] for r in rows[1:]]
+    return pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_orders(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    mapping: ColumnMapping | None = None,
+) -> OrderTable:
+    """Read a CSV or .xlsx file (path or bytes) into an :class:`OrderTable`.
+
+    Raises :class:`OrderFileError` when the file cannot be read, is empty, or lacks
+    a required column; a bad value in a row never raises (see the ``error`` column).
+    """
+    if isinstance(source, bytes):
+        data, label = source, name or "upload"
+    else:
+        path = Path(source)
+        label = name or path.name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise OrderFileError(f"{label}: no such file") from None
+        except IsADirectoryError:
+            raise OrderFileError(f"{label}: is a folder, not a file") from None
+        except OSError as exc:
+            raise OrderFileError(f"{label}: cannot be read ({exc.strerror})") from None
+    if not data.strip():
+        raise OrderFileError(f"{label}: the file is empty")
+    if data.startswith(_XLSX_MAGIC):
+        if b"xl/" not in data[:4096] and b"[Content_Types].xml" not in data[:4096]:
+            raise OrderFileError(f"{label}: a ZIP archive, not a CSV or .xlsx file")
+        raw = _read_xlsx(data, label)
+    else:
+        if b"\x00" in data[:8192]:
+            raise OrderFileError(
+                f"{label}: not a text file (binary content); save it as CSV or .xlsx"
+            )
+        raw = _read_csv_text(_decode(data, label), label)
+    found = mapping or map_columns(raw.columns)
+    missing = found.missing_required()
+    if missing:
+        spec = knowledge().columns["columns"]
+        headers = list(raw.columns)
+        shown = ", ".join(f"'{h}'" for h in headers[:_MAX_ERROR_HEADERS])
+        if len(headers) > _MAX_ERROR_HEADERS:
+            shown += f" and {len(headers) - _MAX_ERROR_HEADERS} more"
+        names = "; ".join(
+            f"'{c}' (also read as: {', '.join(spec[c]['aliases'][1:5])})" for c in missing
+        )
+        raise OrderFileError(f"{label}: required column missing: {names}. Columns found: {shown}")
+    notes = []
+    if found.ignored:
+        notes.append("Columns not used: " + ", ".join(found.ignored))
+    return OrderTable(raw=raw, mapping=found, orders=normalize_frame(raw, found), source=label,
+                      notes=notes)
+
+
+def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """Raw text cells -> canonical typed columns plus ``error`` (one row per input row).
+
+    Each distinct value is parsed once with the same functions as
+    :func:`order_from_record`, so a file and a pasted record read alike.
+    """
+    import numpy as np
+    import pandas as pd
+
+    index = raw.index
+    n = len(raw)
+    out: dict[str, Any] = {}
+    errors = np.full(n, "", dtype=object)
+
+    def add_error(mask: np.ndarray, messages: np.ndarray) -> None:
+        has = errors[mask] != ""
+        joined = np.where(has, errors[mask] + "; ", "") + messages[mask]
+        errors[mask] = joined
+
+    for column in CANONICAL_COLUMNS:
+        header = mapping.columns.get(column)
+        if header is None:
+            out[column] = _unknown_column(column, n)
+            continue
+        cells = raw[header].astype(object).to_numpy()
+        uniques, inverse = np.unique(cells.astype(str), return_inverse=True)
+        parsed, messages = [], []
+        for value in uniques:
+            try:
+                parsed.append(_parse_field(column, value))
+                messages.append("")
+            except ValueError as exc:
+                parsed.append(None)
+                messages.append(f"{column}: {exc}")
+        messages_arr = np.array(messages, dtype=object)[inverse]
+        bad = messages_arr != ""
+        if column == "order_id":
+            empty = np.array([p == "" for p in parsed], dtype=bool)[inverse]
+            messages_arr = np.where(empty, "order_id: empty", messages_arr)
+            bad = bad | empty
+        if bad.any():
+            add_error(bad, messages_arr)
+        values = np.empty(len(parsed), dtype=object)
+        values[:] = parsed
+        values = values[inverse]
+        out[column] = _typed(column, values)
+
+    frame = pd.DataFrame(out, index=index)
+    frame["error"] = pd.Series(errors, index=index, dtype=object).astype(str)
+    return frame
+
+
+def _unknown_column(column: str, n: int) -> Any:
+    import pandas as pd
+
+    if column == "shipped_at":
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]").to_numpy()
+    if column == "store_tracking_synced":
+        return pd.array([pd.NA] * n, dtype="boolean")
+    return pd.array([""] * n, dtype=object)
+
+
+def _typed(column: str, values: Any) -> Any:
+    import pandas as pd
+
+    if column == "shipped_at":
+        return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(
+            "datetime64[ns]").to_numpy()
+    if column == "store_tracking_synced":
+        return pd.array(list(values), dtype="boolean")
+    return pd.array(["" if v is None else str(v) for v in values], dtype=object)
+
+
