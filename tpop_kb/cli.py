@@ -35,7 +35,7 @@ def _as_of(text: str) -> dt.datetime:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tpop_kb",
-        description="TPOP postal-tracking knowledge base: triage orders by the help article's rules.",
+        description="TPOP postal-tracking knowledge base: triage orders by the article's rules.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -57,7 +57,10 @@ def _parser() -> argparse.ArgumentParser:
         "(00:00); default: now",
     )
     triage.add_argument(
-        "--output", "-o", default="-", metavar="OUT",
+        "--output",
+        "-o",
+        default="-",
+        metavar="OUT",
         help="where to write the result CSV; '-' (the default) is standard output",
     )
 
@@ -90,8 +93,10 @@ def _triage(args: argparse.Namespace) -> int:
             return EXIT_INPUT
     for note in table.notes:
         print(f"tpop_kb: {note}", file=sys.stderr)
-    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(result["outcome"], len(result)),
-          file=sys.stderr)
+    print(
+        f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(result["outcome"], len(result)),
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -240,22 +239,23 @@ def order_from_record(record: Mapping[str, Any]) -> Order:
     Keys the alias table does not know are ignored; a missing key means unknown.
     """
     values: dict[str, Any] = {}
-    errors: list[str] = []
+    errors: dict[str, str] = {}
     aliases = _column_aliases()
     for key, raw in record.items():
         column = aliases.get(normalize_key(key))
-        if column is None or column in values:
+        if column is None or column in values or column in errors:
             continue
         try:
             values[column] = _parse_field(column, raw)
         except ValueError as exc:
-            errors.append(f"{column}: {exc}")
+            errors[column] = f"{column}: {exc}"
     if "order_id" in values and not values["order_id"]:
-        errors.append("order_id: empty")
+        errors["order_id"] = "order_id: empty"
     for column in ("tracking_number",):
         if column in values and not values[column]:
             values[column] = None
-    return Order(errors=tuple(errors), **values)
+    ordered = tuple(errors[c] for c in CANONICAL_COLUMNS if c in errors)  # as a file reads
+    return Order(errors=ordered, **values)
 
 
 # ---------------------------------------------------------------------------
@@ -272,7 +272,7 @@ class ColumnMapping:
 
     def missing_required(self) -> list[str]:
         spec = knowledge().columns["columns"]
-        return [c for c, s in spec.items() if s.get("required") and c not in self.columns]
+        return [c for c, s in spec.items() if s.get("required") == "yes" and c not in self.columns]
 
 
 def map_columns(headers: Iterable[str]) -> ColumnMapping:
@@ -336,23 +336,27 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
     import pandas as pd
 
     delimiter = _sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    while rows and not any(cell.strip() for cell in rows[-1]):
-        rows.pop()  # trailing blank lines are not orders
-    if not rows:
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise OrderFileError(f"{name}: not a readable CSV file ({exc})") from None
+    numbered = [(line, r) for line, r in enumerate(rows, 1) if any(c.strip() for c in r)]
+    if not numbered:
         raise OrderFileError(f"{name}: the file is empty")
-    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
-    body = rows[1:]
+    (header_line, header), body_lines = numbered[0], numbered[1:]
+    header = [h.strip().lstrip("\ufeff") for h in header]
     width = len(header)
-    too_long = [i for i, r in enumerate(body, 2) if len(r) > width and any(r[width:])]
-    if too_long:
-        line = too_long[0]
-        raise OrderFileError(
-            f"{name}: line {line} has {len(body[line - 2])} fields but the header has {width}; "
-            f"check the delimiter ('{delimiter}' was detected) and quotes"
-        )
-    body = [(r + [""] * width)[:width] for r in body]
-    return pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
+    for line, r in body_lines:
+        if len(r) > width and any(c.strip() for c in r[width:]):
+            raise OrderFileError(
+                f"{name}: line {line} has {len(r)} fields but the header has {width}; "
+                f"check the delimiter ('{delimiter}' was detected) and quotes"
+            )
+    blank = len(rows) - header_line - len(body_lines)
+    body = [(r + [""] * width)[:width] for _, r in body_lines]
+    frame = pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
+    frame.attrs["blank_rows"] = blank
+    return frame
 
 
 def _unique_headers(headers: list[str]) -> list[str]:
@@ -377,14 +381,17 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
 
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise OrderFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
+        raise OrderFileError(
+            f"{name}: not a readable .xlsx workbook ({type(exc).__name__})"
+        ) from None
     try:
         sheet = book.worksheets[0]
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     finally:
         book.close()
-    while rows and all(c is None or str(c).strip() == "" for c in rows[-1]):
-        rows.pop()
+    filled = [r for r in rows if any(c is not None and str(c).strip() != "" for c in r)]
+    blank = len(rows) - len(filled)
+    rows = filled
     if not rows:
         raise OrderFileError(f"{name}: the first sheet of the workbook is empty")
     header = [_clean(h) for h in rows[0]]
@@ -392,7 +399,9 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
         header.pop()
     width = len(header)
     body = [[_xlsx_cell(c) for c in (r + [None] * width)[:width]] for r in rows[1:]]
-    return pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
+    frame = pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
+    frame.attrs["blank_rows"] = blank
+    return frame
 
 
 def _xlsx_cell(value: Any) -> str:
@@ -456,10 +465,13 @@ def read_orders(
         )
         raise OrderFileError(f"{label}: required column missing: {names}. Columns found: {shown}")
     notes = []
+    if raw.attrs.get("blank_rows"):
+        notes.append(f"{raw.attrs['blank_rows']} blank row(s) skipped (no value in any column)")
     if found.ignored:
         notes.append("Columns not used: " + ", ".join(found.ignored))
-    return OrderTable(raw=raw, mapping=found, orders=normalize_frame(raw, found), source=label,
-                      notes=notes)
+    return OrderTable(
+        raw=raw, mapping=found, orders=normalize_frame(raw, found), source=label, notes=notes
+    )
 
 
 def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
@@ -528,10 +540,11 @@ def _typed(column: str, values: Any) -> Any:
     import pandas as pd
 
     if column == "shipped_at":
-        return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(
-            "datetime64[ns]").to_numpy()
+        return (
+            pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+            .astype("datetime64[ns]")
+            .to_numpy()
+        )
     if column == "store_tracking_synced":
         return pd.array(list(values), dtype="boolean")
     return pd.array(["" if v is None else str(v) for v in values], dtype=object)
-
-

@@ -171,7 +171,9 @@ class Decision:
     def values(self) -> dict[str, Any]:
         """Placeholders for the outcome's texts (reason, steps, summary)."""
         return {
-            "days_since_shipped": "" if self.days_since_shipped is None else self.days_since_shipped,
+            "days_since_shipped": ""
+            if self.days_since_shipped is None
+            else self.days_since_shipped,
             "recheck_at": self.recheck_at.strftime(READABLE_DATETIME) if self.recheck_at else "",
             "contact_from": self.contact_from.strftime(DATE_FORMAT) if self.contact_from else "",
         }
@@ -226,7 +228,8 @@ def order_facts(
             None if days is None else _yes(days > tree.thresholds["contact_after_days"])
         ),
         "abroad": (
-            None if order.destination_country is None
+            None
+            if order.destination_country is None
             else _yes(order.destination_country != HOME_COUNTRY)
         ),
         "store_tracking_synced": None if synced is None else _yes(synced),
@@ -401,14 +404,20 @@ def triage_frame(
     contact_threshold = tree.thresholds["contact_after_days"]
     contact_from = shipped.astype("datetime64[D]") + np.timedelta64(contact_threshold + 1, "D")
 
-    shows_recheck = np.isin(outcome, [k for k, o in tree.outcomes.items() if "recheck_at" in o.dates])
-    shows_contact = np.isin(
-        outcome, [k for k, o in tree.outcomes.items() if "contact_from" in o.dates]
-    ) & has_date
+    shows_recheck = np.isin(
+        outcome, [k for k, o in tree.outcomes.items() if "recheck_at" in o.dates]
+    )
+    shows_contact = (
+        np.isin(outcome, [k for k, o in tree.outcomes.items() if "contact_from" in o.dates])
+        & has_date
+    )
     recheck_text = pd.Series(deadline).dt.strftime(DATETIME_FORMAT).to_numpy(dtype=object)
     readable_recheck = pd.Series(deadline).dt.strftime(READABLE_DATETIME).to_numpy(dtype=object)
-    contact_text = pd.Series(contact_from.astype("datetime64[ns]")).dt.strftime(
-        DATE_FORMAT).to_numpy(dtype=object)
+    contact_text = (
+        pd.Series(contact_from.astype("datetime64[ns]"))
+        .dt.strftime(DATE_FORMAT)
+        .to_numpy(dtype=object)
+    )
     days = facts["_days"]
     days_out = pd.array(np.where(has_date, days, 0), dtype="Int64")
     days_out[~has_date] = pd.NA
@@ -445,8 +454,11 @@ def triage_frame(
     template = knowledge().postal["la_poste"]["tracking_url"]
     prefix, _, suffix = template.partition("{n}")
     encoded = tracking.copy()
-    needs_quoting = pd.Series(tracking, dtype=object).str.contains(r"[^A-Za-z0-9_.~-]").to_numpy(
-        dtype=bool) if n else np.zeros(0, dtype=bool)
+    needs_quoting = (
+        pd.Series(tracking, dtype=object).str.contains(r"[^A-Za-z0-9_.~-]").to_numpy(dtype=bool)
+        if n
+        else np.zeros(0, dtype=bool)
+    )
     if needs_quoting.any():  # rare: numbers are letters and digits
         encoded[needs_quoting] = [quote(t, safe="") for t in tracking[needs_quoting]]
     tracking_url = np.where(tracking != "", prefix + encoded + suffix, "")

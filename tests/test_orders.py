@@ -1,0 +1,231 @@
+"""Reading orders: files, encodings, delimiters, headers, values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from conftest import SAMPLES
+
+from tpop_kb.orders import (
+    OrderFileError,
+    map_columns,
+    normalize_key,
+    order_from_record,
+    parse_country,
+    parse_datetime,
+    parse_value,
+    read_orders,
+)
+
+HEADER = "order_id,shipped_at,tracking_number,destination_country,tracking_status\n"
+
+
+def test_normalize_key():
+    assert normalize_key("N° de Commande") == normalize_key("n de commande") == "ndecommande"
+    assert normalize_key("Date d'expédition") == "datedexpedition"
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("Order ID", "order_id"), ("order", "order_id"), ("Order number", "order_id"),
+        ("Commande", "order_id"), ("N° de commande", "order_id"),
+        ("Numéro de commande", "order_id"), ("shipped at", "shipped_at"),
+        ("Shipping date", "shipped_at"), ("date shipped", "shipped_at"),
+        ("Date d'expédition", "shipped_at"), ("EXPÉDIÉ LE", "shipped_at"),
+        ("Tracking number", "tracking_number"), ("tracking", "tracking_number"),
+        ("Numéro de suivi", "tracking_number"), ("n° de suivi", "tracking_number"),
+        ("Country", "destination_country"), ("destination", "destination_country"),
+        ("Pays", "destination_country"), ("Pays de destination", "destination_country"),
+        ("Status", "tracking_status"), ("Tracking status", "tracking_status"),
+        ("statut", "tracking_status"), ("Statut du suivi", "tracking_status"),
+        ("claim", "customer_claim"), ("Réclamation", "customer_claim"),
+        ("réclamation client", "customer_claim"), ("Tracking synced", "store_tracking_synced"),
+        ("synced", "store_tracking_synced"), ("Suivi synchronisé", "store_tracking_synced"),
+    ],
+)
+def test_header_aliases(header, column):
+    assert map_columns([header]).columns == {column: header}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-24", dt.datetime(2026, 11, 24)),
+        ("2026-11-24T09:00", dt.datetime(2026, 11, 24, 9)),
+        ("2026-11-24 09:00", dt.datetime(2026, 11, 24, 9)),
+        ("24/11/2026", dt.datetime(2026, 11, 24)),
+        ("24/11/2026 09:00", dt.datetime(2026, 11, 24, 9)),
+        (" 24/11/2026\u00a009:00 ", dt.datetime(2026, 11, 24, 9)),
+        ("", None),
+    ],
+)
+def test_dates(text, expected):
+    assert parse_datetime(text) == expected
+
+
+@pytest.mark.parametrize("text", ["31/02/2026", "2026-13-01", "tomorrow", "11/24/2026"])
+def test_bad_dates_say_why(text):
+    with pytest.raises(ValueError, match="is not a date"):
+        parse_datetime(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("BE", "BE"), ("be", "BE"), ("Belgium", "BE"), ("Belgique", "BE"), ("Allemagne", "DE"),
+     ("Germany", "DE"), ("Pays-Bas", "NL"), ("Royaume-Uni", "GB"), ("États-Unis", "US"),
+     ("Etats-Unis", "US"), ("United States", "US"), ("UK", "GB"), ("Suisse", "CH"),
+     ("france", "FR"), ("Espagne", "ES")],
+)
+def test_countries(text, code):
+    assert parse_country(text) == code
+
+
+def test_unknown_country():
+    with pytest.raises(ValueError, match="not a known country"):
+        parse_country("Atlantis")
+
+
+@pytest.mark.parametrize(
+    ("column", "text", "value"),
+    [
+        ("tracking_status", "", "none"), ("tracking_status", "pending", "none"),
+        ("tracking_status", "info_received", "none"), ("tracking_status", "Aucun", "none"),
+        ("tracking_status", "en attente", "none"),
+        ("tracking_status", "out_for_delivery", "in_transit"),
+        ("tracking_status", "available_for_pickup", "in_transit"),
+        ("tracking_status", "attempt_fail", "in_transit"),
+        ("tracking_status", "exception", "in_transit"),
+        ("tracking_status", "En transit", "in_transit"),
+        ("tracking_status", "en cours d'acheminement", "in_transit"),
+        ("tracking_status", "Livré", "delivered"), ("tracking_status", "distribué", "delivered"),
+        ("customer_claim", "", "none"), ("customer_claim", "non reçu", "not_received"),
+        ("customer_claim", "Toujours non reçu", "still_not_received"),
+        ("customer_claim", "not_received", "not_received"),
+        ("store_tracking_synced", "oui", "true"), ("store_tracking_synced", "NON", "false"),
+        ("store_tracking_synced", "1", "true"), ("store_tracking_synced", "0", "false"),
+        ("store_tracking_synced", "yes", "true"), ("store_tracking_synced", "", "unknown"),
+    ],
+)
+def test_value_aliases(column, text, value):
+    assert parse_value(column, text) == value
+
+
+def test_unknown_value_names_the_accepted_ones():
+    with pytest.raises(ValueError, match="none, in_transit, delivered"):
+        parse_value("tracking_status", "lost")
+
+
+def test_order_from_record_collects_errors():
+    order = order_from_record({"Commande": "A1", "Expédié le": "32/01/2026", "pays": "Mars",
+                               "Statut": "livré", "unknown column": "x"})
+    assert order.order_id == "A1"
+    assert order.tracking_status == "delivered"
+    assert order.shipped_at is None
+    assert len(order.errors) == 2
+    assert order.errors[0].startswith("shipped_at: '32/01/2026'")
+    assert order.errors[1].startswith("destination_country: 'Mars'")
+
+
+def test_missing_fields_are_unknown():
+    order = order_from_record({"order": "A1"})
+    assert order.shipped_at is None and order.tracking_status is None
+    assert order.store_tracking_synced is None and order.destination_country is None
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_csv_delimiters_and_encodings(delimiter, encoding):
+    text = (delimiter.join(["Commande", "Date d'expédition", "Pays", "Statut"]) + "\n"
+            + delimiter.join(["A1", "24/11/2026", "Pays-Bas", "livré"]) + "\n"
+            + delimiter.join(["A2", "2026-11-25 10:00", "États-Unis", "en transit"]) + "\n")
+    table = read_orders(text.encode(encoding), name="x.csv")
+    assert table.rows == 2 and table.invalid == 0
+    assert list(table.orders["destination_country"]) == ["NL", "US"]
+    assert list(table.orders["tracking_status"]) == ["delivered", "in_transit"]
+    assert table.orders["shipped_at"].iloc[1] == dt.datetime(2026, 11, 25, 10)
+
+
+def test_xlsx(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Order number", "Shipping date", "Country", "Tracking number"])
+    sheet.append(["A1", dt.datetime(2026, 11, 24, 9, 30), "Belgium", "LA123456785FR"])
+    sheet.append([1002, "24/11/2026", "FR", None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_orders(buffer.getvalue(), name="orders.xlsx")
+    assert table.rows == 2 and table.invalid == 0
+    assert list(table.orders["order_id"]) == ["A1", "1002"]
+    assert table.orders["shipped_at"].iloc[0] == dt.datetime(2026, 11, 24, 9, 30)
+    assert list(table.orders["tracking_number"]) == ["LA123456785FR", ""]
+
+
+def test_bad_values_keep_every_row_and_name_column_and_value():
+    text = HEADER + "A1,2026-11-24,,Atlantis,none\n,2026-11-24,,FR,none\nA3,soon,,FR,lost\n"
+    table = read_orders(text.encode(), name="x.csv")
+    assert table.rows == 3 and len(table.orders) == 3
+    errors = list(table.orders["error"])
+    assert "destination_country: 'Atlantis'" in errors[0]
+    assert errors[1] == "order_id: empty"
+    assert "shipped_at: 'soon'" in errors[2] and "tracking_status: 'lost'" in errors[2]
+
+
+def test_missing_required_column_is_named():
+    with pytest.raises(OrderFileError, match="required column missing: 'shipped_at'"):
+        read_orders(b"order_id,country\nA1,FR\n", name="x.csv")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
+        (b"PK\x03\x04" + b"\x00" * 40 + b"hello.txt", "ZIP"),
+        (b"PK\x03\x04" + b"xl/" + b"\x00" * 200, "not a readable .xlsx"),
+        (b"order_id,shipped_at\nA1,2026-11-24,extra\n", "line 2 has 3 fields"),
+    ],
+)
+def test_unreadable_files_raise_a_clear_error(data, message):
+    with pytest.raises(OrderFileError, match=message):
+        read_orders(data, name="bad.csv")
+
+
+def test_header_only_is_zero_orders():
+    table = read_orders(b"order_id,shipped_at\n", name="x.csv")
+    assert table.rows == 0 and len(table.orders) == 0
+
+
+def test_short_rows_are_padded_not_dropped():
+    table = read_orders(b"order_id,shipped_at,pays\nA1,2026-11-24\nA2\n", name="x.csv")
+    assert table.rows == 2
+    assert table.orders["error"].iloc[1] == ""  # no date: not shipped, not an error
+
+
+def test_duplicate_meaning_headers_keep_the_first_and_say_so():
+    table = read_orders(b"order,commande,shipped_at\nA1,B1,2026-11-24\n", name="x.csv")
+    assert table.orders["order_id"].iloc[0] == "A1"
+    assert any("commande" in note for note in table.notes)
+
+
+def test_missing_file():
+    with pytest.raises(OrderFileError, match="no such file"):
+        read_orders(SAMPLES / "nope.csv")
+
+
+def test_samples_read_alike():
+    english = read_orders(SAMPLES / "orders.csv")
+    french = read_orders(SAMPLES / "orders_fr.csv")
+    assert english.rows == french.rows >= 300
+    assert english.orders.equals(french.orders)
+
+
+def test_blank_rows_are_skipped_and_said():
+    table = read_orders(b"order_id;shipped_at\nA1;2026-11-24\n;\n\nA2;\n;;\n", name="x.csv")
+    assert list(table.orders["order_id"]) == ["A1", "A2"]
+    assert any("3 blank row(s) skipped" in note for note in table.notes)

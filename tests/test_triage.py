@@ -1,0 +1,318 @@
+"""The triage rules, and the two engines giving identical results."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+from conftest import SAMPLES, SAMPLES_AS_OF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tpop_kb import (
+    OUTPUT_COLUMNS,
+    Order,
+    order_from_record,
+    read_orders,
+    triage_frame,
+    triage_order,
+)
+
+D = dt.datetime
+AS_OF = D(2026, 11, 26, 10, 0)  # a Thursday
+
+
+def decide(as_of=AS_OF, **fields):
+    return triage_order(order_from_record({"order_id": "A1", **fields}), as_of)
+
+
+@pytest.mark.parametrize(
+    ("fields", "outcome"),
+    [
+        ({"shipped_at": ""}, "not_shipped"),
+        ({}, "not_shipped"),
+        ({"shipped_at": "2026-11-25 09:00", "tracking_status": "none"}, "wait_for_activation"),
+        ({"shipped_at": "2026-11-24 10:01", "tracking_status": "none"}, "wait_for_activation"),
+        ({"shipped_at": "2026-11-24 10:00", "tracking_status": "none"}, "wait_before_contact"),
+        (
+            {
+                "shipped_at": "2026-11-24 09:59",
+                "tracking_status": "none",
+                "destination_country": "FR",
+            },
+            "wait_before_contact",
+        ),
+        (
+            {
+                "shipped_at": "2026-11-24 09:59",
+                "tracking_status": "none",
+                "destination_country": "BE",
+            },
+            "check_destination_post",
+        ),
+        ({"shipped_at": "2026-11-24 09:59", "tracking_status": "none"}, "wait_before_contact"),
+        ({"shipped_at": "2026-11-25", "tracking_status": "in_transit"}, "wait_before_contact"),
+        ({"shipped_at": "2026-11-05", "tracking_status": "in_transit"}, "wait_before_contact"),
+        ({"shipped_at": "2026-11-04 23:59", "tracking_status": "in_transit"}, "contact_tpop"),
+        (
+            {"shipped_at": "2026-11-04", "tracking_status": "none", "destination_country": "DE"},
+            "contact_tpop",
+        ),
+        ({"shipped_at": "2026-11-01", "tracking_status": "delivered"}, "delivered"),
+        (
+            {"shipped_at": "2026-11-01", "tracking_status": "livré", "claim": "non reçu"},
+            "delivered_go_to_post_office",
+        ),
+        (
+            {
+                "shipped_at": "2026-11-01",
+                "tracking_status": "delivered",
+                "claim": "still_not_received",
+            },
+            "delivered_merchant_decides",
+        ),
+        ({"shipped_at": "2026-11-27", "tracking_status": "none"}, "invalid_input"),
+        ({"shipped_at": "someday"}, "invalid_input"),
+        ({"shipped_at": "2026-11-20", "tracking_status": "lost"}, "invalid_input"),
+        ({"shipped_at": "2026-11-20", "claim": "angry"}, "invalid_input"),
+        ({"shipped_at": "2026-11-20", "destination_country": "Atlantis"}, "invalid_input"),
+    ],
+)
+def test_rules(fields, outcome):
+    assert decide(**fields).code == outcome
+
+
+def test_empty_order_id_is_invalid():
+    decision = triage_order(order_from_record({"order_id": " ", "shipped_at": "2026-11-20"}), AS_OF)
+    assert decision.code == "invalid_input"
+    assert decision.to_row()["error"] == "order_id: empty"
+
+
+def test_future_ship_date_names_column_and_value():
+    row = decide(shipped_at="2026-11-27 08:00").to_row()
+    assert row["error"] == (
+        "shipped_at: '2026-11-27 08:00' is after the as-of moment 2026-11-26 10:00"
+    )
+
+
+def test_dates_and_row():
+    row = decide(
+        shipped_at="2026-11-20 15:00", tracking_status="none", tracking_number="LA123456785FR"
+    ).to_row()
+    assert row["outcome"] == "wait_for_activation" or row["outcome"] != ""
+    decision = decide(
+        as_of=D(2026, 11, 23, 9), shipped_at="2026-11-20 15:00", tracking_number="LA123456785FR"
+    )
+    row = decision.to_row()
+    assert row["outcome"] == "wait_for_activation"
+    assert row["recheck_at"] == "2026-11-24T15:00"
+    assert row["contact_from"] == "2026-12-12"
+    assert row["days_since_shipped"] == 3
+    assert row["tracking_url"] == (
+        "https://www.laposte.fr/outils/suivre-vos-envois?code=LA123456785FR"
+    )
+    assert row["article_ref"] == "activation-delay"
+    assert "2026-11-24 15:00" in row["reason"]
+
+
+def test_contact_from_is_shipped_plus_threshold_plus_one(tree):
+    days = tree.thresholds["contact_after_days"]
+    shipped = D(2026, 10, 1, 12)
+    before = decide(
+        as_of=shipped + dt.timedelta(days=days),
+        shipped_at="2026-10-01 12:00",
+        tracking_status="in_transit",
+    )
+    after = decide(
+        as_of=shipped + dt.timedelta(days=days + 1),
+        shipped_at="2026-10-01 12:00",
+        tracking_status="in_transit",
+    )
+    assert before.code == "wait_before_contact" and after.code == "contact_tpop"
+    assert (
+        after.to_row()["contact_from"] == (shipped + dt.timedelta(days=days + 1)).date().isoformat()
+    )
+
+
+def test_delivered_has_no_contact_date():
+    row = decide(shipped_at="2026-11-01", tracking_status="delivered").to_row()
+    assert row["contact_from"] == "" and row["recheck_at"] == "" and row["days_since_shipped"] == 25
+
+
+def test_flags():
+    decision = decide(
+        shipped_at="2026-11-01", tracking_status="in_transit", store_tracking_synced="non"
+    )
+    assert decision.flags == ("store_sync_missing", "tracking_number_missing")
+    assert decision.to_row()["flags"] == "store_sync_missing;tracking_number_missing"
+    assert decide(shipped_at="", store_tracking_synced="no").flags == ()
+    assert (
+        decide(
+            shipped_at="2026-11-01", tracking_number="6A12345678901", store_tracking_synced="yes"
+        ).flags
+        == ()
+    )
+
+
+def test_decision_is_explained():
+    decision = decide(shipped_at="2026-11-01", tracking_status="delivered", claim="non reçu")
+    assert [s.node.id for s in decision.path] == ["q_valid", "q_shipped", "q_delivered", "q_claim"]
+    assert all(step.known for step in decision.path)
+    assert "go-to-post-office" in decision.passages
+    assert "no-reshipment" in decision.passages
+    assert decision.reason("fr") != decision.reason("en")
+
+
+def test_unknown_facts_are_assumed_and_marked():
+    decision = triage_order(Order(order_id="A1", shipped_at=D(2026, 11, 16)), AS_OF)
+    assert decision.code == "wait_before_contact"
+    assert [s.node.id for s in decision.unknown_steps] == [
+        "q_delivered",
+        "q_tracking_active",
+        "q_abroad",
+    ]
+    answered = triage_order(
+        Order(order_id="A1", shipped_at=D(2026, 11, 16)),
+        AS_OF,
+        answers={"delivered": "no", "tracking_active": "no", "abroad": "yes"},
+    )
+    assert answered.code == "check_destination_post" and not answered.unknown_steps
+
+
+def test_samples_give_their_intended_outcomes():
+    import orders_gen
+
+    rows = orders_gen.generate_orders(360, SAMPLES_AS_OF, seed=7)
+    result = triage_frame(read_orders(SAMPLES / "orders.csv").orders, SAMPLES_AS_OF)
+    assert list(result["outcome"]) == [r["_outcome"] for r in rows]
+    assert set(result["outcome"]) >= {
+        "not_shipped",
+        "wait_for_activation",
+        "check_destination_post",
+        "wait_before_contact",
+        "contact_tpop",
+        "delivered",
+        "delivered_go_to_post_office",
+        "delivered_merchant_decides",
+        "invalid_input",
+    }
+    flags = set(";".join(result["flags"]).split(";"))
+    assert {"store_sync_missing", "tracking_number_missing"} <= flags
+
+
+def test_frame_keeps_order_and_length():
+    table = read_orders(SAMPLES / "orders_fr.csv")
+    result = triage_frame(table.orders, SAMPLES_AS_OF)
+    assert len(result) == table.rows
+    assert list(result["order_id"]) == list(table.orders["order_id"])
+    assert list(result.columns) == list(OUTPUT_COLUMNS)
+
+
+def test_empty_frame():
+    table = read_orders(b"order_id,shipped_at\n", name="x.csv")
+    assert len(triage_frame(table.orders, AS_OF)) == 0
+
+
+# ---------------------------------------------------------------------------
+# Property: the explainable engine and the vectorised engine agree
+# ---------------------------------------------------------------------------
+
+AS_OFS = [
+    D(2026, 11, 26, 10),
+    D(2026, 11, 12, 9, 30),
+    D(2026, 11, 16, 0),
+    D(2026, 12, 28, 8),
+    D(2026, 11, 23, 23, 59),
+    D(2027, 1, 4, 12),
+    D(2026, 5, 15, 7),
+    D(2026, 11, 14, 10),
+]
+OFFSETS = st.one_of(
+    st.integers(min_value=0, max_value=6 * 24 * 60),  # around the activation window
+    st.integers(min_value=19 * 24 * 60, max_value=24 * 24 * 60),  # around the 21 days
+    st.integers(min_value=-2 * 24 * 60, max_value=60 * 24 * 60),
+)
+
+
+@st.composite
+def raw_rows(draw, as_of):
+    minutes = draw(OFFSETS)
+    shipped = as_of - dt.timedelta(minutes=minutes)
+    if draw(st.booleans()):
+        shipped = shipped.replace(hour=0, minute=0)
+    date_text = draw(
+        st.sampled_from(
+            [
+                shipped.strftime("%Y-%m-%d %H:%M"),
+                shipped.strftime("%d/%m/%Y %H:%M"),
+                shipped.strftime("%Y-%m-%d"),
+                shipped.strftime("%d/%m/%Y"),
+                "",
+                "31/02/2026",
+                "soon",
+            ]
+        )
+    )
+    return {
+        "order_id": draw(st.sampled_from(["A1", "B-2", "", " C3 ", "=1+1"])),
+        "shipped_at": date_text,
+        "tracking_number": draw(st.sampled_from(["", "LA123456785FR", "6A12345678901", "a b/c"])),
+        "destination_country": draw(
+            st.sampled_from(["", "FR", "France", "BE", "Belgique", "Allemagne", "US", "Atlantis"])
+        ),
+        "tracking_status": draw(
+            st.sampled_from(
+                ["", "none", "pending", "in_transit", "en transit", "delivered", "livré", "lost"]
+            )
+        ),
+        "customer_claim": draw(
+            st.sampled_from(["", "none", "not_received", "non reçu", "still_not_received", "angry"])
+        ),
+        "store_tracking_synced": draw(st.sampled_from(["", "true", "non", "0", "oui", "maybe"])),
+    }
+
+
+@st.composite
+def order_files(draw):
+    as_of = draw(st.sampled_from(AS_OFS))
+    columns = ["order_id", "shipped_at"] + draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "tracking_number",
+                    "destination_country",
+                    "tracking_status",
+                    "customer_claim",
+                    "store_tracking_synced",
+                ]
+            ),
+            unique=True,
+        )
+    )
+    rows = draw(st.lists(raw_rows(as_of), min_size=1, max_size=25))
+    return as_of, columns, [{c: r[c] for c in columns} for r in rows]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(order_files())
+def test_single_and_vectorised_engines_agree(sample):
+    as_of, columns, rows = sample
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    frame = triage_frame(read_orders(buffer.getvalue().encode(), name="p.csv").orders, as_of)
+    rows = [r for r in rows if any(v.strip() for v in r.values())]  # blank rows: skipped, noted
+    singles = [triage_order(order_from_record(r), as_of).to_row() for r in rows]
+    expected = pd.DataFrame(singles, columns=list(OUTPUT_COLUMNS))
+    got = frame.reset_index(drop=True)
+    for column in OUTPUT_COLUMNS:
+        left = [None if pd.isna(v) else v for v in got[column]]
+        right = [
+            None if v is None or (isinstance(v, float) and pd.isna(v)) else v
+            for v in expected[column]
+        ]
+        assert left == right, column
