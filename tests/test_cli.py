@@ -115,7 +115,7 @@ def test_issue_examples_through_the_cli(tmp_path, example, french):
     [
         (None, "no such file"),
         (b"", "the file is empty"),
-        (b"\x00\x01\x02binary", "not a text file"),
+        (b"\x00\x01\x02binary", "binary content"),
         (b"id,when\n1,2026-11-24\n", "required column missing"),
     ],
 )

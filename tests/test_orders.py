@@ -185,10 +185,10 @@ def test_missing_required_column_is_named():
     [
         (b"", "empty"),
         (b"   \n\n", "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
         (b"PK\x03\x04" + b"\x00" * 40 + b"hello.txt", "ZIP"),
         (b"PK\x03\x04" + b"xl/" + b"\x00" * 200, "not a readable .xlsx"),
-        (b"order_id,shipped_at\nA1,2026-11-24,extra\n", "line 2 has 3 fields"),
+        (b"order_id,shipped_at\nA1,2026-11-24,extra\n", "row 2 has 3 fields"),
     ],
 )
 def test_unreadable_files_raise_a_clear_error(data, message):

@@ -73,7 +73,8 @@ def _summary(outcomes: Sequence[str], total: int) -> str:
     for code in outcomes:
         counts[code] = counts.get(code, 0) + 1
     parts = [f"{code}={count}" for code, count in counts.items() if count]
-    return f"{total} orders: " + (", ".join(parts) if parts else "none")
+    noun = "order" if total == 1 else "orders"
+    return f"{total} {noun}: " + (", ".join(parts) if parts else "none")
 
 
 def _triage(args: argparse.Namespace) -> int:

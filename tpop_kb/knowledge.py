@@ -532,7 +532,21 @@ class KnowledgeBase:
 
     @cached_property
     def ui(self) -> dict[str, Any]:
-        return self.file("ui.yaml")
+        """Page wording: ``data/ui.yaml`` plus one ``data/ui/<page>.yaml`` per page, merged."""
+        merged: dict[str, Any] = {}
+        paths = [self.root / "ui.yaml", *sorted((self.root / "ui").glob("*.yaml"))]
+        for path in paths:
+            if not path.exists() and path.name == "ui.yaml" and path.parent == self.root:
+                continue
+            raw = load_yaml(path)
+            if not isinstance(raw, Mapping):
+                raise KnowledgeError(f"{path}: expected sections of texts")
+            for key, section in raw.items():
+                if key in merged:
+                    raise KnowledgeError(f"{path}{_line_of(path, key)}: section '{key}' is "
+                                         "already defined in another ui file")
+                merged[key] = section
+        return merged
 
     @cached_property
     def version(self) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -150,6 +151,9 @@ def parse_datetime(text: Any) -> dt.datetime | None:
     value = _clean(text)
     if not value:
         return None
+    serial = _EXCEL_SERIAL.fullmatch(value)
+    if serial:  # a date cell that lost its format: days since 1899-12-30 (Excel's epoch)
+        return (_EXCEL_EPOCH + dt.timedelta(days=float(value))).replace(second=0, microsecond=0)
     for fmt in _date_formats():
         try:
             return dt.datetime.strptime(value, fmt)
@@ -161,9 +165,18 @@ def parse_datetime(text: Any) -> dt.datetime | None:
     )
 
 
+_EXCEL_SERIAL = re.compile(r"[2-9]\d{4}(\.\d+)?")  # 1954-10-03 .. 2173-10-14
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
 @lru_cache(maxsize=1)
 def _date_formats() -> tuple[str, ...]:
     return tuple(knowledge().columns["date_formats"])
+
+
+@lru_cache(maxsize=8)
+def _max_length(column: str) -> int:
+    return int(knowledge().columns["columns"][column].get("max_length") or 0)
 
 
 def parse_country(text: Any) -> str | None:
@@ -222,6 +235,10 @@ def _parse_field(column: str, raw: Any) -> Any:
     """One raw value -> canonical value; raises ValueError('...') without the column name."""
     if column == "order_id" or column == "tracking_number":
         value = _clean(raw)
+        limit = _max_length(column)
+        if limit and len(value) > limit:
+            raise ValueError(f"'{_short(value)}' is too long ({len(value)} characters, at most "
+                             f"{limit})")
         return value.replace(" ", "") if column == "tracking_number" and value else value
     if column == "shipped_at":
         return parse_datetime(raw)
@@ -312,17 +329,65 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _MAX_ERROR_HEADERS = 12
 
 
-def _decode(data: bytes, name: str) -> str:
+_MAGIC_KINDS = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save it as .xlsx or CSV"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a binary file is, or None for text."""
+    for magic, kind in _MAGIC_KINDS:
+        if data.startswith(magic):
+            return kind
+    if b"\x00" in data[:8192]:
+        return "binary content, not text"
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        return "a web page or XML file, not a spreadsheet: export the orders as CSV or .xlsx"
+    if head.startswith((b"{", b"[")):
+        return "a JSON file: export the orders as CSV or .xlsx, or paste one order on the page"
+    return None
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """Bytes -> text, and a note when the encoding had to be guessed line by line.
+
+    UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 with or without BOM, cp1252
+    (French Excel); a file mixing UTF-8 and cp1252 lines is read line by line.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    utf8 = 0
+    decoded = []
+    for line in data.split(b"\n"):
+        try:
+            decoded.append(line.decode("utf-8"))
+            utf8 += any(b > 127 for b in line)
+        except UnicodeDecodeError:
+            decoded.append(line.decode("cp1252", errors="replace"))
+    note = (
+        "the file mixes UTF-8 and Windows-1252 (French Excel) lines; each line was read in "
+        "its own encoding: check accented letters"
+        if utf8
+        else None
+    )
+    return "\n".join(decoded), note
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -336,10 +401,16 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
     import pandas as pd
 
     delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in reader:
+            rows.append(row)
     except csv.Error as exc:
-        raise OrderFileError(f"{name}: not a readable CSV file ({exc})") from None
+        raise OrderFileError(
+            f"{name}: not a readable CSV file: {exc} near line {reader.line_num} "
+            "(check the quotes)"
+        ) from None
     numbered = [(line, r) for line, r in enumerate(rows, 1) if any(c.strip() for c in r)]
     if not numbered:
         raise OrderFileError(f"{name}: the file is empty")
@@ -349,14 +420,17 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
     for line, r in body_lines:
         if len(r) > width and any(c.strip() for c in r[width:]):
             raise OrderFileError(
-                f"{name}: line {line} has {len(r)} fields but the header has {width}; "
-                f"check the delimiter ('{delimiter}' was detected) and quotes"
+                f"{name}: row {line} has {len(r)} fields but the header has {width}; "
+                f"check the delimiter ({_DELIMITER_NAMES[delimiter]} was detected) and quotes"
             )
     blank = len(rows) - header_line - len(body_lines)
     body = [(r + [""] * width)[:width] for _, r in body_lines]
     frame = pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
     frame.attrs["blank_rows"] = blank
     return frame
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 def _unique_headers(headers: list[str]) -> list[str]:
@@ -382,7 +456,8 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise OrderFileError(
-            f"{name}: not a readable .xlsx workbook ({type(exc).__name__})"
+            f"{name}: not a readable .xlsx workbook: the file is damaged or incomplete "
+            f"({type(exc).__name__}); open it in Excel and save it again"
         ) from None
     try:
         sheet = book.worksheets[0]
@@ -442,16 +517,19 @@ def read_orders(
             raise OrderFileError(f"{label}: cannot be read ({exc.strerror})") from None
     if not data.strip():
         raise OrderFileError(f"{label}: the file is empty")
+    notes = []
     if data.startswith(_XLSX_MAGIC):
         if b"xl/" not in data[:4096] and b"[Content_Types].xml" not in data[:4096]:
             raise OrderFileError(f"{label}: a ZIP archive, not a CSV or .xlsx file")
         raw = _read_xlsx(data, label)
     else:
-        if b"\x00" in data[:8192]:
-            raise OrderFileError(
-                f"{label}: not a text file (binary content); save it as CSV or .xlsx"
-            )
-        raw = _read_csv_text(_decode(data, label), label)
+        kind = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _binary_kind(data)
+        if kind:
+            raise OrderFileError(f"{label}: not a CSV or .xlsx file: {kind}")
+        text, encoding_note = _decode(data)
+        if encoding_note:
+            notes.append(encoding_note)
+        raw = _read_csv_text(text, label)
     found = mapping or map_columns(raw.columns)
     missing = found.missing_required()
     if missing:
@@ -463,15 +541,38 @@ def read_orders(
         names = "; ".join(
             f"'{c}' (also read as: {', '.join(spec[c]['aliases'][1:5])})" for c in missing
         )
-        raise OrderFileError(f"{label}: required column missing: {names}. Columns found: {shown}")
-    notes = []
+        hint = ""
+        if len(headers) == 1:
+            odd = [c for c in "|:/ " if c in headers[0]]
+            if odd:
+                hint = (
+                    f". The header looks separated by '{odd[0]}': save the file with "
+                    "commas, semicolons or tabs"
+                )
+        raise OrderFileError(
+            f"{label}: required column missing: {names}. Columns found: {shown}{hint}"
+        )
     if raw.attrs.get("blank_rows"):
         notes.append(f"{raw.attrs['blank_rows']} blank row(s) skipped (no value in any column)")
     if found.ignored:
-        notes.append("Columns not used: " + ", ".join(found.ignored))
-    return OrderTable(
-        raw=raw, mapping=found, orders=normalize_frame(raw, found), source=label, notes=notes
-    )
+        shown = ", ".join(found.ignored[:_MAX_ERROR_HEADERS])
+        more = len(found.ignored) - _MAX_ERROR_HEADERS
+        notes.append("Columns not used: " + shown + (f" and {more} more" if more > 0 else ""))
+    orders = normalize_frame(raw, found)
+    notes.extend(_duplicate_notes(orders["order_id"]))
+    return OrderTable(raw=raw, mapping=found, orders=orders, source=label, notes=notes)
+
+
+def _duplicate_notes(order_ids: pd.Series) -> list[str]:
+    """One note naming order ids that appear on more than one row (rows are all kept)."""
+    filled = order_ids[order_ids != ""]
+    counts = filled.value_counts()
+    repeated = counts[counts > 1]
+    if repeated.empty:
+        return []
+    shown = ", ".join(f"'{_short(str(k), 30)}' ×{v}" for k, v in repeated.head(5).items())
+    more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+    return [f"{len(repeated)} order id(s) appear on several rows, all kept: {shown}{more}"]
 
 
 def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
