@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pandas as pd
 import pytest
 from conftest import SAMPLES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tpop_kb.orders import (
     OrderFileError,
@@ -229,3 +232,47 @@ def test_blank_rows_are_skipped_and_said():
     table = read_orders(b"order_id;shipped_at\nA1;2026-11-24\n;\n\nA2;\n;;\n", name="x.csv")
     assert list(table.orders["order_id"]) == ["A1", "A2"]
     assert any("3 blank row(s) skipped" in note for note in table.notes)
+
+
+SPACES = ["", " ", "\u00a0", "\u202f", "\u2003", "\x1c", "  "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from(list("AB12-_é ") + SPACES[1:-1]), max_size=12),
+            st.sampled_from(["2026-11-24", "24/11/2026 09:00", "2026-11-24T09:05",
+                             "31/02/2026", "46350", "2026-1-4", "", "1/2/2026 9:00",
+                             "24.11.2026", "2026-11-24 09:00:30"]),
+            st.sampled_from(SPACES),
+            st.text(alphabet=st.sampled_from(list("LA0123456789FR ") + SPACES[1:-1]), max_size=16),
+        ),
+        min_size=1, max_size=15,
+    ),
+    st.sampled_from([",", ";"]),
+)
+def test_file_reader_and_record_reader_agree(rows, delimiter):
+    """The vectorised fast paths read cells exactly as order_from_record does."""
+    lines = [delimiter.join(["order_id", "shipped_at", "tracking_number"])]
+    for order_id, date, pad, tracking in rows:
+        cells = [order_id, pad + date + pad, tracking]
+        lines.append(delimiter.join('"' + c + '"' if (delimiter in c or '"' in c) else c
+                                    for c in cells))
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    try:
+        table = read_orders(data, name="p.csv")
+    except OrderFileError:
+        return
+    records = [r for r in rows if any((r[0] + r[1] + r[3]).split())]
+    assert table.rows == len(records)
+    for (order_id, date, pad, tracking), (_, got) in zip(records, table.orders.iterrows(),
+                                                         strict=True):
+        order = order_from_record({"order_id": order_id, "shipped_at": pad + date + pad,
+                                   "tracking_number": tracking})
+        assert got["order_id"] == (order.order_id or "")
+        assert got["tracking_number"] == (order.tracking_number or "")
+        expected_date = order.shipped_at
+        assert (None if pd.isna(got["shipped_at"]) else got["shipped_at"].to_pydatetime()) == (
+            expected_date)
+        assert got["error"] == "; ".join(order.errors)

@@ -433,6 +433,62 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
+def _read_csv_fast(data: bytes, text: str) -> pd.DataFrame | None:
+    """The common case, read by pyarrow's multithreaded reader; None -> use the careful reader.
+
+    Only well-formed files take this path: header on the first line, no blank lines, every
+    row as wide as the header. Anything else (and every error) goes to :func:`_read_csv_text`,
+    which reads the same cells and explains problems line by line.
+    """
+    first_line, _, rest = text.partition("\n")
+    if not rest.strip() or "\n\n" in text or "\n\r\n" in text or not first_line.strip():
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    delimiter = _sniff_delimiter(text)
+    header = next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter))
+    width = len(header)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) or not data.isascii():
+        payload = text.encode("utf-8")  # utf-8 already, or transcoded once
+    else:
+        payload = data
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter,
+                                             newlines_in_values='"' in text),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    frame = table.to_pandas()
+    frame.columns = _unique_headers([h.strip().lstrip("\ufeff") for h in header])
+    blank = _blank_rows(frame)
+    if blank.any():
+        frame = frame[~blank].reset_index(drop=True)
+    frame.attrs["blank_rows"] = int(blank.sum())
+    return frame
+
+
+def _blank_rows(frame: pd.DataFrame) -> Any:
+    import numpy as np
+
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        blank &= (frame[column].str.strip() == "").to_numpy(dtype=bool)
+        if not blank.any():
+            break
+    return blank
+
+
 def _unique_headers(headers: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -529,7 +585,9 @@ def read_orders(
         text, encoding_note = _decode(data)
         if encoding_note:
             notes.append(encoding_note)
-        raw = _read_csv_text(text, label)
+        raw = None if encoding_note else _read_csv_fast(data, text)
+        if raw is None:
+            raw = _read_csv_text(text, label)
     found = mapping or map_columns(raw.columns)
     missing = found.missing_required()
     if missing:
@@ -579,7 +637,10 @@ def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     """Raw text cells -> canonical typed columns plus ``error`` (one row per input row).
 
     Each distinct value is parsed once with the same functions as
-    :func:`order_from_record`, so a file and a pasted record read alike.
+    :func:`order_from_record`, so a file and a pasted record read alike. Columns with
+    many distinct values (order ids, tracking numbers, ship dates) take vectorised
+    fast paths for the common shapes; whatever they do not recognise goes through the
+    same per-value functions (a property test holds both equal).
     """
     import numpy as np
     import pandas as pd
@@ -589,42 +650,122 @@ def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     out: dict[str, Any] = {}
     errors = np.full(n, "", dtype=object)
 
-    def add_error(mask: np.ndarray, messages: np.ndarray) -> None:
-        has = errors[mask] != ""
-        joined = np.where(has, errors[mask] + "; ", "") + messages[mask]
-        errors[mask] = joined
+    def add_error(bad: np.ndarray, messages: np.ndarray) -> None:
+        has = errors[bad] != ""
+        errors[bad] = np.where(has, errors[bad] + "; ", "") + messages[bad]
 
     for column in CANONICAL_COLUMNS:
         header = mapping.columns.get(column)
         if header is None:
             out[column] = _unknown_column(column, n)
             continue
-        cells = raw[header].astype(object).to_numpy()
-        uniques, inverse = np.unique(cells.astype(str), return_inverse=True)
-        parsed, messages = [], []
-        for value in uniques:
-            try:
-                parsed.append(_parse_field(column, value))
-                messages.append("")
-            except ValueError as exc:
-                parsed.append(None)
-                messages.append(f"{column}: {exc}")
-        messages_arr = np.array(messages, dtype=object)[inverse]
-        bad = messages_arr != ""
+        cells = raw[header]
+        codes, uniques = pd.factorize(cells.astype(object).fillna(""), use_na_sentinel=False)
+        uniques = np.asarray(uniques, dtype=object)
+        if column in ("order_id", "tracking_number"):
+            values, messages = _parse_identifiers(column, uniques)
+        elif column == "shipped_at":
+            values, messages = _parse_dates(uniques)
+        else:
+            values, messages = _parse_each(column, uniques)
         if column == "order_id":
-            empty = np.array([p == "" for p in parsed], dtype=bool)[inverse]
-            messages_arr = np.where(empty, "order_id: empty", messages_arr)
-            bad = bad | empty
+            messages = np.where((values == "") & (messages == ""), "order_id: empty", messages)
+        row_messages = messages[codes]
+        bad = row_messages != ""
         if bad.any():
-            add_error(bad, messages_arr)
-        values = np.empty(len(parsed), dtype=object)
-        values[:] = parsed
-        values = values[inverse]
-        out[column] = _typed(column, values)
+            add_error(bad, row_messages)
+        out[column] = _typed(column, values, codes)
 
     frame = pd.DataFrame(out, index=index)
-    frame["error"] = pd.Series(errors, index=index, dtype=object).astype(str)
+    frame["error"] = pd.Series(errors, index=index, dtype=object)
     return frame
+
+
+# Python's str.split() whitespace, as an RE2/Python character class
+_SPACE_CLASS = (  # real characters, not escapes: the same class for RE2 (pyarrow) and Python
+    "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+
+
+def _parse_each(column: str, uniques: Any) -> tuple[Any, Any]:
+    import numpy as np
+
+    values = np.empty(len(uniques), dtype=object)
+    messages = np.full(len(uniques), "", dtype=object)
+    for i, value in enumerate(uniques):
+        try:
+            values[i] = _parse_field(column, value)
+        except ValueError as exc:
+            values[i] = None
+            messages[i] = f"{column}: {exc}"
+    return values, messages
+
+
+def _parse_identifiers(column: str, uniques: Any) -> tuple[Any, Any]:
+    """Order ids and tracking numbers: spaces folded and trimmed, length checked, vectorised."""
+    import numpy as np
+    import pandas as pd
+
+    text = pd.Series(uniques, dtype="string[pyarrow]")
+    cleaned = text.str.replace(_SPACE_CLASS + "+", " ", regex=True).str.strip(" ")
+    if column == "tracking_number":
+        cleaned = cleaned.str.replace(" ", "", regex=False)
+    values = cleaned.to_numpy(dtype=object)
+    messages = np.full(len(uniques), "", dtype=object)
+    limit = _max_length(column)
+    if limit:
+        too_long = np.flatnonzero(text.str.len().to_numpy() > limit)
+        for i in too_long:  # rare: the per-value function words the message
+            sub_values, sub_messages = _parse_each(column, uniques[i : i + 1])
+            values[i], messages[i] = sub_values[0], sub_messages[0]
+    return values, messages
+
+
+def _strict_pattern(fmt: str) -> str:
+    """A strptime format as a strict regex: zero-padded fields only."""
+    widths = {"%Y": r"\d{4}", "%m": r"\d{2}", "%d": r"\d{2}", "%H": r"\d{2}", "%M": r"\d{2}",
+              "%S": r"\d{2}"}
+    out, i = "", 0
+    while i < len(fmt):
+        token = fmt[i : i + 2]
+        if token in widths:
+            out += widths[token]
+            i += 2
+        else:
+            out += re.escape(fmt[i])
+            i += 1
+    return out
+
+
+def _parse_dates(uniques: Any) -> tuple[Any, Any]:
+    """Ship dates: the formats of data/columns.yaml, vectorised for zero-padded values."""
+    import numpy as np
+    import pandas as pd
+
+    values = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
+    pending = np.ones(len(uniques), dtype=bool)
+    text = pd.Series(uniques, dtype="string[pyarrow]")
+    empty = (text == "").to_numpy(dtype=bool)
+    pending &= ~empty
+    for fmt in _date_formats():
+        if not pending.any():
+            break
+        match = pending & text.str.fullmatch(_strict_pattern(fmt)).to_numpy(dtype=bool)
+        if not match.any():
+            continue
+        parsed = pd.to_datetime(text[match].astype(object), format=fmt, errors="coerce")
+        ok = ~np.isnat(parsed.to_numpy(dtype="datetime64[ns]"))
+        where = np.flatnonzero(match)[ok]
+        values[where] = parsed.to_numpy(dtype="datetime64[ns]")[ok]
+        pending[where] = False
+    messages = np.full(len(uniques), "", dtype=object)
+    for i in np.flatnonzero(pending):  # other shapes and mistakes: the per-value parser
+        try:
+            moment = parse_datetime(uniques[i])
+            values[i] = np.datetime64(moment, "ns") if moment else np.datetime64("NaT")
+        except ValueError as exc:
+            messages[i] = f"shipped_at: {exc}"
+    return values, messages
 
 
 def _unknown_column(column: str, n: int) -> Any:
@@ -637,15 +778,14 @@ def _unknown_column(column: str, n: int) -> Any:
     return pd.array([""] * n, dtype=object)
 
 
-def _typed(column: str, values: Any) -> Any:
+def _typed(column: str, values: Any, codes: Any) -> Any:
+    """Per-unique parsed values -> one typed column (values taken by the row codes)."""
+    import numpy as np
     import pandas as pd
 
     if column == "shipped_at":
-        return (
-            pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
-            .astype("datetime64[ns]")
-            .to_numpy()
-        )
+        return np.asarray(values, dtype="datetime64[ns]")[codes]
     if column == "store_tracking_synced":
-        return pd.array(list(values), dtype="boolean")
-    return pd.array(["" if v is None else str(v) for v in values], dtype=object)
+        return pd.array(list(values), dtype="boolean").take(codes)
+    texts = np.array(["" if v is None else str(v) for v in values], dtype=object)
+    return texts[codes]
