@@ -1,0 +1,253 @@
+"""Browser tests: a real Voila server on a free port, driven by Chromium through pytest-playwright.
+
+Fixtures
+--------
+``voila_server`` (session)
+    Starts ``python -m voila notebooks`` from the repository root (so ``voila.json``
+    is read), waits until it answers and yields its base URL (a ``str`` ending in
+    ``/``) carrying ``.log_path``, ``.log()`` and ``.render_url(notebook)``. The
+    server's whole process group is stopped at the end of the session.
+``voila_log`` (session)
+    The path of the server's log file (stdout and stderr).
+``open_app``
+    ``open_app(page, "index.ipynb")`` opens a Voila page and waits until the
+    app's widgets are rendered (see :func:`open_voila_page`).
+``screenshot``
+    ``screenshot(page, "landing")`` saves ``docs/screenshots/landing.png``.
+
+Chromium: Debian's ``/usr/bin/chromium`` when it is installed, else
+Playwright's own build (``playwright install chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "notebooks"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+START_TIMEOUT_S = 60
+RENDER_TIMEOUT_MS = 60_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser/ carries the ``browser`` mark."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# ---------------------------------------------------------------------------
+# The Voila server
+# ---------------------------------------------------------------------------
+
+
+class VoilaServer(str):
+    """The server's base URL (``http://127.0.0.1:PORT/``), with its log and process."""
+
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def __new__(cls, url: str, log_path: Path, process: subprocess.Popen[bytes]) -> VoilaServer:
+        server = super().__new__(cls, url)
+        server.log_path = log_path
+        server.process = process
+        return server
+
+    @property
+    def url(self) -> str:
+        return str(self)
+
+    def render_url(self, notebook: str) -> str:
+        return f"{self}voila/render/{notebook}"
+
+    def log(self) -> str:
+        """Everything the server wrote so far (stdout and stderr)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return 200 <= response.status < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server's process group: SIGTERM, then SIGKILL after 15 s."""
+    if process.poll() is not None:
+        return
+    for sig, wait_s in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("voila") / "voila.log"
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        "notebooks",
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--no-browser",
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+    env.pop("TPOP_KB_NOTEBOOKS", None)
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group, stopped as a whole
+        )
+    server = VoilaServer(f"http://127.0.0.1:{port}/", log_path, process)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers(server.url):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"Voila exited with code {process.returncode} before answering:\n{server.log()}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(f"Voila did not answer within {START_TIMEOUT_S} s:\n{server.log()}")
+            time.sleep(0.25)
+        yield server
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def voila_log(voila_server: VoilaServer) -> Path:
+    return voila_server.log_path
+
+
+# ---------------------------------------------------------------------------
+# Chromium (pytest-playwright overrides)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], playwright: Any
+) -> dict[str, Any]:
+    """Debian's Chromium when installed, else Playwright's full Chromium build (new headless)."""
+    args = {**browser_type_launch_args, "args": list(CHROMIUM_ARGS)}
+    if "channel" not in args and "executable_path" not in args:
+        if SYSTEM_CHROMIUM.exists():
+            args["executable_path"] = str(SYSTEM_CHROMIUM)
+        elif Path(playwright.chromium.executable_path).exists():
+            args["executable_path"] = playwright.chromium.executable_path
+    return args
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": dict(VIEWPORT), "locale": "fr-FR"}
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def open_voila_page(
+    page: Any,
+    server: VoilaServer,
+    notebook: str,
+    selector: str = ".tpop-app",
+    timeout_ms: int = RENDER_TIMEOUT_MS,
+) -> Any:
+    """Open ``notebook`` through Voila and wait until ``selector`` (the app's root) is visible.
+
+    The page's uncaught JavaScript errors are collected in ``page.tpop_errors``.
+    On timeout the failure shows the page's text and the server log.
+    """
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.tpop_errors = errors
+    page.goto(server.render_url(notebook), wait_until="domcontentloaded", timeout=timeout_ms)
+    try:
+        page.wait_for_selector(selector, state="visible", timeout=timeout_ms)
+    except Exception as exc:  # playwright's TimeoutError
+        try:
+            text = page.inner_text("body", timeout=2_000)
+        except Exception:
+            text = "(page text unavailable)"
+        pytest.fail(
+            f"{notebook}: {selector} not rendered within {timeout_ms} ms ({exc}).\n"
+            f"Page text:\n{text[:2000]}\nVoila log:\n{server.log()[-4000:]}"
+        )
+    return page
+
+
+def save_screenshot(page: Any, name: str, full_page: bool = False) -> Path:
+    """Save a PNG of the page as ``docs/screenshots/<name>.png``; returns its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    return path
+
+
+@pytest.fixture
+def open_app(voila_server: VoilaServer) -> Callable[..., Any]:
+    """``open_app(page, "index.ipynb", selector=".tpop-app")``: see :func:`open_voila_page`."""
+
+    def _open(page: Any, notebook: str, **kwargs: Any) -> Any:
+        return open_voila_page(page, voila_server, notebook, **kwargs)
+
+    return _open
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    """``screenshot(page, "landing")``: see :func:`save_screenshot`."""
+    return save_screenshot

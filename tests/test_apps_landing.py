@@ -1,0 +1,148 @@
+"""The landing page app, without a browser: texts, language toggle, links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as widgets
+import pytest
+
+from tpop_kb import knowledge
+from tpop_kb.apps import LandingApp
+from tpop_kb.apps._base import t
+from tpop_kb.apps.landing import PAGES, notebooks_dir
+from tpop_kb.apps.style import TONES, style_widget
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def page_html(app: LandingApp) -> str:
+    """Every HTML text the page shows, in order."""
+    out: list[str] = []
+
+    def walk(widget: widgets.Widget) -> None:
+        if isinstance(widget, widgets.HTML):
+            out.append(widget.value)
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(app.root)
+    return "\n".join(out)
+
+
+@pytest.fixture
+def notebooks(tmp_path: Path) -> Path:
+    (tmp_path / "index.ipynb").write_text("{}")
+    (tmp_path / "bulk_triage.ipynb").write_text("{}")
+    return tmp_path
+
+
+def test_ui_texts_exist_in_both_languages():
+    def leaves(node, where):
+        if isinstance(node, dict) and set(node) == {"en", "fr"}:
+            yield where, node
+        else:
+            assert isinstance(node, dict), f"ui.yaml {where}: expected a mapping or {{en, fr}}"
+            for key, child in node.items():
+                yield from leaves(child, f"{where}.{key}")
+
+    ui = knowledge().ui
+    assert {"common", "landing"} <= set(ui)
+    for section in ("common", "landing"):
+        found = list(leaves(ui[section], section))
+        assert found
+        for where, texts in found:
+            assert str(texts["en"]).strip() and str(texts["fr"]).strip(), where
+
+
+def test_root_classes_and_no_display(notebooks):
+    app = LandingApp(notebooks=notebooks)
+    assert {"tpop-app", "tpop-landing"} <= set(app.root._dom_classes)
+    assert app.root.children[0].value.startswith("<style>")
+    assert "tpop-header" in app.header._dom_classes
+    assert app.lang_toggle in app.header.children
+    bundle = app._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_texts_in_each_language(lang, notebooks):
+    kb = knowledge()
+    html = page_html(LandingApp(lang=lang, notebooks=notebooks))
+    assert t("landing.title", lang) in html
+    assert kb.article.title[lang].replace("'", "&#x27;") in html
+    assert f'href="{kb.article.source_url}"' in html
+    assert 'datetime="2024-09-12"' in html
+    assert {"fr": "12 septembre 2024", "en": "12 September 2024"}[lang] in html
+    assert f'<code class="tpop-kb-version">{kb.version}</code>' in html
+    for value in kb.tree.thresholds.values():
+        assert f"<strong>{value}</strong>" in html
+    assert "{" not in html.split("</style>", 1)[1]  # every placeholder filled
+    for key, _ in PAGES:
+        assert t(f"landing.pages.{key}.title", lang).replace("'", "&#x27;") in html
+
+
+def test_toggle_switches_language_live(notebooks):
+    app = LandingApp(notebooks=notebooks)
+    french = page_html(app)
+    assert "Base de connaissances du suivi postal" in french
+    assert "Mis à jour le" in french
+    app.lang_toggle.value = "en"
+    english = page_html(app)
+    assert app.state.lang == "en"
+    assert english != french
+    assert "Postal tracking knowledge base" in english
+    assert "Updated on" in english and "Mis à jour le" not in english
+    assert "Bientôt" not in english and "Coming soon" in english
+    app.lang_toggle.value = "fr"
+    assert page_html(app) == french
+
+
+def test_links_only_for_existing_notebooks(notebooks):
+    app = LandingApp(lang="en", notebooks=notebooks)
+    html = page_html(app)
+    assert app.state.available == ["bulk_triage.ipynb"]
+    assert html.count('class="tpop-card tpop-page-link"') == 1
+    assert 'href="bulk_triage.ipynb"' in html
+    for _, notebook in PAGES:
+        if notebook != "bulk_triage.ipynb":
+            assert f'href="{notebook}"' not in html
+    assert html.count("Coming soon") == len(PAGES) - 1
+    # A notebook that appears later shows as a link once the state says so.
+    app.state.available = ["bulk_triage.ipynb", "training.ipynb"]
+    assert 'href="training.ipynb"' in page_html(app)
+
+
+def test_no_notebooks_folder_means_no_links(tmp_path):
+    html = page_html(LandingApp(lang="fr", notebooks=tmp_path / "missing"))
+    assert "tpop-page-link" not in html
+    assert html.count("Bientôt") == len(PAGES)
+
+
+def test_notebooks_dir_is_found_from_repo_and_from_kernel_cwd(monkeypatch):
+    monkeypatch.delenv("TPOP_KB_NOTEBOOKS", raising=False)
+    monkeypatch.chdir(ROOT)
+    assert notebooks_dir() == ROOT / "notebooks"
+    monkeypatch.chdir(ROOT / "notebooks")  # where Voila and nbval run the kernel
+    assert notebooks_dir() == ROOT / "notebooks"
+    monkeypatch.setenv("TPOP_KB_NOTEBOOKS", "/elsewhere")
+    assert notebooks_dir() == Path("/elsewhere")
+
+
+def test_text_is_escaped(notebooks, monkeypatch):
+    kb = knowledge()
+    ui = kb.ui
+    monkeypatch.setitem(ui["landing"]["title"], "en", "<script>alert(1)</script>")
+    html = page_html(LandingApp(lang="en", notebooks=notebooks))
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_style_has_shared_classes():
+    css = style_widget().value
+    for name in ("tpop-app", "tpop-header", "tpop-card", "tpop-badge", "@media"):
+        assert f"{name}" in css
+    for tone in ("wait", "act", "escalate", "done", "decide", "error"):
+        assert f".tpop-tone-{tone}" in css
+    tones = {node.tone for node in knowledge().tree.outcomes.values()}
+    assert tones <= set(TONES), f"tree.yaml uses tones without a colour: {tones - set(TONES)}"
