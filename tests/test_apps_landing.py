@@ -146,3 +146,43 @@ def test_style_has_shared_classes():
         assert f".tpop-tone-{tone}" in css
     tones = {node.tone for node in knowledge().tree.outcomes.values()}
     assert tones <= set(TONES), f"tree.yaml uses tones without a colour: {tones - set(TONES)}"
+
+
+def test_a_broken_knowledge_file_shows_one_clear_card(tmp_path, monkeypatch, request):
+    """A malformed data file: the page says which file and line, and shows no traceback."""
+    import shutil
+
+    from tpop_kb.knowledge import data_dir, knowledge
+
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir(), copy)
+    tree_file = copy / "knowledge" / "postal-tracking" / "tree.yaml"
+    tree_file.write_text(tree_file.read_text().replace("root: q_valid", "root: [broken"))
+    monkeypatch.setenv("TPOP_KB_DATA", str(copy))
+    knowledge.cache_clear()
+    request.addfinalizer(knowledge.cache_clear)
+    from tpop_kb.apps import LandingApp
+
+    app = LandingApp(lang="en", notebooks=tmp_path)
+    text = app.fault.value
+    assert "tree.yaml, line" in text and "could not be loaded" in text
+    assert "Traceback" not in text
+    assert len(app.root.children) == 2  # the style sheet and the card, nothing else
+
+
+def test_a_failing_callback_shows_a_message_and_the_page_keeps_working(tmp_path):
+    from tpop_kb.apps import LandingApp
+    from tpop_kb.apps._base import guarded
+
+    class Flaky(LandingApp):
+        @guarded
+        def _on_boom(self):
+            raise RuntimeError("secret customer value")
+
+    app = Flaky(lang="fr", notebooks=tmp_path)
+    app._on_boom()
+    assert "RuntimeError" in app.fault.value
+    assert "secret customer value" not in app.fault.value
+    assert app.fault.layout.display is None
+    app.lang_toggle.value = "en"  # still alive
+    assert app.state.lang == "en"

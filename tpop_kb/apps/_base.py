@@ -11,19 +11,59 @@ sepal_ui's ``Model``): an app is a plain class that
 
 and never calls ``display()`` itself: the notebook's last line (``App()``)
 shows it through ``_repr_mimebundle_``. ``app.root`` is the top widget.
+
+Faults never reach the page as a traceback: a knowledge file that cannot be
+loaded shows one card naming the file and the line instead of the page; a
+callback decorated with :func:`guarded` that fails shows a short message above
+the page (``app.fault``) and the rest of the page keeps working. Only the kind
+of error is logged, never the data the user was working on.
 """
 
 from __future__ import annotations
 
+import functools
 import html
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ipywidgets as widgets
 import traitlets
 
-from ..knowledge import knowledge
+from ..knowledge import KnowledgeError, knowledge
 
-__all__ = ["App", "AppState", "LANG_OPTIONS", "esc", "t"]
+__all__ = ["App", "AppState", "LANG_OPTIONS", "esc", "guarded", "t"]
+
+log = logging.getLogger("tpop_kb.apps")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_FAULT_TEXT = {
+    "en": "Something went wrong while doing that ({kind}). Nothing was lost: check the "
+    "input and try again; if it happens again, reload the page.",
+    "fr": "Un problème est survenu pendant cette action ({kind}). Rien n'est perdu : "
+    "vérifiez la saisie et réessayez ; si cela se reproduit, rechargez la page.",
+}
+_KNOWLEDGE_TEXT = {
+    "en": "The knowledge base could not be loaded, so this page cannot open. Tell the "
+    "person who maintains the data files:",
+    "fr": "La base de connaissances n'a pas pu être chargée : cette page ne peut pas "
+    "s'ouvrir. Transmettez ce message à la personne qui gère les fichiers de données :",
+}
+
+
+def guarded(method: F) -> F:
+    """Decorate an ``_on_*`` callback: an unexpected error becomes a message, not a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: App, *args: Any, **kwargs: Any) -> Any:
+        try:
+            self.clear_fault()
+            return method(self, *args, **kwargs)
+        except Exception as exc:  # the page must keep working whatever happened
+            self.show_fault(exc)
+            return None
+
+    return wrapper  # type: ignore[return-value]
 
 LANG_OPTIONS = [("Français", "fr"), ("English", "en")]
 
@@ -67,10 +107,48 @@ class App:
         self.lang_toggle.add_class("tpop-lang")
         self.root = widgets.VBox()
         self.root.add_class(self.css_class)
-        self._build()
-        traitlets.link((self.lang_toggle, "value"), (self.state, "lang"))
-        self._wire()
-        self._render()
+        self.fault = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.fault.add_class("tpop-fault")
+        try:
+            knowledge().validate()
+            self._build()
+            traitlets.link((self.lang_toggle, "value"), (self.state, "lang"))
+            self._wire()
+            self._render()
+        except KnowledgeError as exc:
+            self._show_knowledge_error(exc, lang)
+            return
+        children = list(self.root.children)
+        first = 1 if children and "tpop-style" in children[0]._dom_classes else 0
+        self.root.children = (*children[:first], self.fault, *children[first:])
+
+    # -- faults -------------------------------------------------------------------
+    def show_fault(self, exc: BaseException) -> None:
+        """Show a short message for an unexpected error; log its kind only."""
+        kind = type(exc).__name__
+        log.error("%s failed with %s", type(self).__name__, kind)
+        text = _FAULT_TEXT.get(self.state.lang, _FAULT_TEXT["en"]).format(kind=kind)
+        self.fault.value = (
+            f'<div class="tpop-alert tpop-alert-error" role="alert">{esc(text)}</div>'
+        )
+        self.fault.layout.display = None
+
+    def clear_fault(self) -> None:
+        if self.fault.value:
+            self.fault.value = ""
+            self.fault.layout.display = "none"
+
+    def _show_knowledge_error(self, exc: KnowledgeError, lang: str) -> None:
+        log.error("knowledge base failed to load: %s", exc)
+        intro = _KNOWLEDGE_TEXT.get(lang, _KNOWLEDGE_TEXT["en"])
+        self.fault.value = (
+            '<div class="tpop-alert tpop-alert-error tpop-knowledge-error" role="alert">'
+            f"<p>{esc(intro)}</p><pre>{esc(exc)}</pre></div>"
+        )
+        self.fault.layout.display = None
+        from .style import style_widget
+
+        self.root.children = (style_widget(), self.fault)
 
     # -- to be defined by each page ------------------------------------------------
     def _build(self) -> None:  # layout

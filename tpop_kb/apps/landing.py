@@ -27,7 +27,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("order_assistant", "order_assistant.ipynb"),
     ("bulk_triage", "bulk_triage.ipynb"),
     ("training", "training.ipynb"),
-    ("knowledge_explorer", "knowledge_explorer.ipynb"),
+    ("knowledge_explorer", "knowledge.ipynb"),
 )
 
 _BABEL_LOCALES = {"en": "en_GB", "fr": "fr_FR"}

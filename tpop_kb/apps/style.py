@@ -16,6 +16,8 @@ generic so that every page reuses them:
     small labels, key/value lists, result tables, highlighted notes.
 ``.tpop-columns``, ``.tpop-stats`` (``.tpop-stat``, ``.tpop-stat-value``, ``.tpop-stat-label``)
     a wide and a narrow column; key figures.
+``.tpop-alert``, ``.tpop-alert-error``
+    a message box (faults above the page, form errors).
 ``.tpop-tone-wait``, ``-act``, ``-escalate``, ``-done``, ``-decide``, ``-error``
     the outcome tones of tree.yaml as colours; combine with ``.tpop-card``,
     ``.tpop-badge`` or ``.tpop-callout``.
@@ -263,6 +265,15 @@ body[data-voila] .jp-OutputArea-output { padding: 0; }
   font-variant-numeric: tabular-nums;
 }
 .tpop-stat-label { font-size: 13px; line-height: 1.35; color: var(--tpop-ink); }
+
+/* Alerts: a fault above the page, or a message in a form */
+.tpop-alert {
+  border: 1px solid var(--tpop-tone-border, #f5a8a2); border-radius: 8px;
+  background: var(--tpop-tone-bg, #fef3f2); color: var(--tpop-tone-fg, #b42318);
+  padding: 10px 14px; margin: 0 0 12px 0; font-size: 14px;
+}
+.tpop-alert-error { --tpop-tone-fg: #b42318; --tpop-tone-bg: #fef3f2; --tpop-tone-border: #f5a8a2; }
+.tpop-alert pre { white-space: pre-wrap; margin: 6px 0 0 0; font-size: 13px; color: #3b0d0a; }
 
 /* Narrow windows */
 @media (max-width: 720px) {
