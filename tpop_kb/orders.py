@@ -449,7 +449,14 @@ def _read_csv_fast(data: bytes, text: str) -> pd.DataFrame | None:
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
     delimiter = _sniff_delimiter(text)
-    header = next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter))
+    if "\r" in first_line.rstrip("\r"):
+        return None  # old Mac line endings: the careful reader handles them
+    try:
+        header = next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter), None)
+    except csv.Error:
+        return None
+    if header is None:
+        return None
     width = len(header)
     if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) or not data.isascii():
         payload = text.encode("utf-8")  # utf-8 already, or transcoded once
