@@ -91,6 +91,13 @@ def _tracking_number(rng: random.Random) -> str:
     return rng.choice(["6A", "8R", "5Y", "6C", "8V"]) + f"{rng.randrange(10**11):011d}"
 
 
+def _mistyped(number: str, rng: random.Random) -> str:
+    """A tracking number as staff sometimes paste it: a wrong S10 check digit, or a reference."""
+    if len(number) == 13 and number[:2].isalpha() and rng.random() < 0.6:
+        return number[:10] + str((int(number[10]) + 1) % 10) + number[11:]
+    return rng.choice([number[:-1], "CMD" + number[-8:], number + "0"])
+
+
 def _when(as_of: dt.datetime, days_ago: float, rng: random.Random) -> dt.datetime:
     moment = as_of - dt.timedelta(days=days_ago)
     return moment.replace(
@@ -169,6 +176,12 @@ def generate_orders(n: int, as_of: dt.datetime, seed: int = 7) -> list[dict[str,
             else:
                 row["customer_claim"] = "angry"
         rows.append(row)
+    # A few numbers pasted wrong (flags tracking_number_invalid / _unrecognized).
+    # Their own random stream: the other cells stay as they were.
+    typos = random.Random(seed + 1)
+    for row in rows:
+        if row["tracking_number"] and typos.random() < 0.05:
+            row["tracking_number"] = _mistyped(row["tracking_number"], typos)
     return rows
 
 
@@ -187,8 +200,13 @@ def _french_country(code: str) -> str:
     return code
 
 
-def canonical_csv(rows: list[dict[str, str]], english_names: bool = True) -> str:
-    """English CSV: commas, ISO dates, English country names on every other row."""
+def canonical_csv(
+    rows: list[dict[str, str]], english_names: bool = True, french_dates_every: int = 0
+) -> str:
+    """English CSV: commas, ISO dates, English country names on every other row.
+
+    With ``french_dates_every=k``, every k-th row has its date as dd/mm/yyyy HH:MM.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CANONICAL_HEADER)
@@ -197,6 +215,8 @@ def canonical_csv(rows: list[dict[str, str]], english_names: bool = True) -> str
         values = [row[c] for c in CANONICAL_HEADER]
         if english_names and i % 2 and row["destination_country"] in names:
             values[3] = names[row["destination_country"]]
+        if french_dates_every and i % french_dates_every == 0:
+            values[1] = _french_date(values[1])
         writer.writerow(values)
     return out.getvalue()
 

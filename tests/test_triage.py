@@ -157,6 +157,81 @@ def test_flags():
     )
 
 
+@pytest.mark.parametrize(
+    ("number", "flags"),
+    [
+        ("LA123456785FR", ()),
+        ("6A12345678901", ()),
+        ("LA123456784FR", ("tracking_number_invalid",)),
+        ("LA123456785ZZ", ("tracking_number_invalid",)),
+        ("ORDER-1234", ("tracking_number_unrecognized",)),
+        ("", ("tracking_number_missing",)),
+    ],
+)
+def test_tracking_number_flags(number, flags):
+    decision = decide(
+        shipped_at="2026-11-20",
+        tracking_status="in_transit",
+        tracking_number=number,
+        store_tracking_synced="yes",
+    )
+    assert decision.flags == flags
+    expected = {"": None, "LA123456785FR": "ok", "6A12345678901": "ok"}.get(
+        number, "unrecognized" if "-" in number else "invalid"
+    )
+    assert decision.facts["tracking_number_check"] == expected
+
+
+def test_number_flags_wait_for_shipping():
+    """Not shipped: the tree stops before q_delivered, so no number flag."""
+    assert decide(shipped_at="", tracking_number="LA123456784FR").flags == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "url"),
+    [
+        (
+            {"destination_country": "BE"},
+            "https://www.bpost.be/en/track-and-trace?itemId=LA123456785FR",
+        ),
+        ({"destination_country": "Allemagne", "tracking_number": "LA 123 456 785 FR"},
+         "https://www.deutschepost.de/sendung/simpleQuery.html?piececode=LA123456785FR"),
+        ({"destination_country": "LU"},
+         "https://www.post.lu/en/particuliers/colis-courrier/track-and-trace"),
+        ({"destination_country": "FR"}, ""),
+        ({"destination_country": "BR"}, ""),  # no operator listed
+        ({}, ""),  # destination unknown
+        ({"destination_country": "BE", "tracking_number": ""}, ""),
+        ({"destination_country": "BE", "shipped_at": ""}, ""),  # not shipped
+        ({"destination_country": "BE", "tracking_status": "lost"}, ""),  # invalid order
+        (
+            {"destination_country": "BE", "tracking_status": "delivered"},
+            "https://www.bpost.be/en/track-and-trace?itemId=LA123456785FR",
+        ),
+    ],
+)
+def test_destination_post_url(fields, url):
+    fields = {
+        "shipped_at": "2026-11-10",
+        "tracking_status": "none",
+        "tracking_number": "LA123456785FR",
+        **fields,
+    }
+    row = decide(**fields).to_row()
+    assert row["destination_post_url"] == url
+    frame = triage_frame(read_orders(_csv([{"order_id": "A1", **fields}]), name="x.csv").orders,
+                         AS_OF)
+    assert frame["destination_post_url"].iloc[0] == url
+
+
+def _csv(rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
 def test_decision_is_explained():
     decision = decide(shipped_at="2026-11-01", tracking_status="delivered", claim="non reçu")
     assert [s.node.id for s in decision.path] == ["q_valid", "q_shipped", "q_delivered", "q_claim"]
@@ -200,7 +275,13 @@ def test_samples_give_their_intended_outcomes():
         "invalid_input",
     }
     flags = set(";".join(result["flags"]).split(";"))
-    assert {"store_sync_missing", "tracking_number_missing"} <= flags
+    assert {
+        "store_sync_missing",
+        "tracking_number_missing",
+        "tracking_number_invalid",
+        "tracking_number_unrecognized",
+    } <= flags
+    assert result["destination_post_url"].str.startswith("https://").any()
 
 
 def test_frame_keeps_order_and_length():
@@ -259,9 +340,30 @@ def raw_rows(draw, as_of):
     return {
         "order_id": draw(st.sampled_from(["A1", "B-2", "", " C3 ", "=1+1"])),
         "shipped_at": date_text,
-        "tracking_number": draw(st.sampled_from(["", "LA123456785FR", "6A12345678901", "a b/c"])),
+        "tracking_number": draw(
+            st.sampled_from(
+                [
+                    "",
+                    "LA123456785FR",  # S10, valid
+                    "la 1234 5678 5fr",  # the same, as typed
+                    "LA123456784FR",  # S10, wrong check digit
+                    "EB000717594HK",  # S10, wrong check digit
+                    "RR123456785XX",  # S10, issuer is no country
+                    "6A12345678901",  # Colissimo
+                    "12345678",  # unrecognised
+                    "a b/c",  # unrecognised, needs URL-encoding
+                ]
+            )
+        ),
         "destination_country": draw(
-            st.sampled_from(["", "FR", "France", "BE", "Belgique", "Allemagne", "US", "Atlantis"])
+            st.sampled_from(
+                [
+                    "", "FR", "France", "BE", "Belgique", "Allemagne", "US", "Atlantis",
+                    "LU",  # search-only operator
+                    "Portugal",  # {n} twice in the template
+                    "Brésil",  # no operator listed
+                ]
+            )
         ),
         "tracking_status": draw(
             st.sampled_from(

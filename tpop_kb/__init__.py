@@ -8,6 +8,10 @@ The public API. Everything else is an implementation detail::
 
 Outcome codes (:data:`OUTCOMES`) and output columns (:data:`OUTPUT_COLUMNS`)
 are a stable public vocabulary.
+
+Also: :mod:`tpop_kb.postal` (destination postal links, tracking-number checks),
+:mod:`tpop_kb.laposte` (live La Poste status, opt-in with ``LAPOSTE_OKAPI_KEY``)
+and :mod:`tpop_kb.article_watch` (has the published help article changed?).
 """
 
 from .knowledge import KnowledgeBase, KnowledgeError, data_dir, knowledge
@@ -19,6 +23,14 @@ from .orders import (
     map_columns,
     order_from_record,
     read_orders,
+)
+from .postal import (
+    Operator,
+    TrackingCheck,
+    check_tracking_number,
+    destination_post,
+    destination_post_url,
+    operators,
 )
 from .triage import OUTCOMES, OUTPUT_COLUMNS, Decision, la_poste_url, triage_frame, triage_order
 from .workdays import activation_deadline, activation_deadlines, is_working_day, now_paris
@@ -35,15 +47,21 @@ __all__ = [
     "Order",
     "OrderFileError",
     "OrderTable",
+    "Operator",
+    "TrackingCheck",
     "__version__",
     "activation_deadline",
     "activation_deadlines",
+    "check_tracking_number",
     "data_dir",
+    "destination_post",
+    "destination_post_url",
     "is_working_day",
     "knowledge",
     "la_poste_url",
     "map_columns",
     "now_paris",
+    "operators",
     "order_from_record",
     "read_orders",
     "triage_frame",

@@ -1,5 +1,10 @@
 """Command line: ``python -m tpop_kb triage INPUT --as-of 2026-11-26T10:00 --output OUT.csv``.
 
+Commands: ``triage`` (``--live`` asks La Poste's API for missing tracking
+statuses when ``LAPOSTE_OKAPI_KEY`` is set), ``info``, and ``check-article``
+(has the published help article changed? exit 0 unchanged, 1 changed, 3
+could not check).
+
 Argument parsing and printing only: reading, triage and texts come from the
 same functions the pages use.
 """
@@ -19,7 +24,9 @@ from .workdays import now_paris
 __all__ = ["main"]
 
 EXIT_OK = 0
+EXIT_CHANGED = 1
 EXIT_INPUT = 2
+EXIT_UNAVAILABLE = 3
 
 
 def _as_of(text: str) -> dt.datetime:
@@ -64,7 +71,34 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the result CSV; '-' (the default) is standard output",
     )
 
+    triage.add_argument(
+        "--live",
+        action="store_true",
+        help="ask La Poste's tracking API (needs LAPOSTE_OKAPI_KEY) for the status of shipped "
+        "orders whose file gives none; goes on offline, with a note, if the service fails",
+    )
+
     sub.add_parser("info", help="show the knowledge base version and thresholds")
+
+    check = sub.add_parser(
+        "check-article",
+        help="compare the published help article with the stored copy",
+        description=(
+            "Fetch the help article's public page, read its 'Updated on' date and text, and "
+            "compare them with the stored copy. Exit status: 0 unchanged, 1 changed (the "
+            "decision tree needs review), 3 could not check."
+        ),
+    )
+    check.add_argument(
+        "--url", default=None, help="the page to fetch (default: the article's source_url)"
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long to wait for the page (default: 5)",
+    )
     return parser
 
 
@@ -80,7 +114,13 @@ def _summary(outcomes: Sequence[str], total: int) -> str:
 def _triage(args: argparse.Namespace) -> int:
     as_of = args.as_of or now_paris()
     table = read_orders(args.input)
-    result = triage_frame(table.orders, as_of)
+    orders = table.orders
+    live_notes: list[str] = []
+    if args.live:
+        from .laposte import fill_tracking_status
+
+        orders, live_notes = fill_tracking_status(orders, lang="en")
+    result = triage_frame(orders, as_of)
     csv_text = result.loc[:, list(OUTPUT_COLUMNS)].to_csv(index=False, lineterminator="\n")
     if args.output == "-":
         sys.stdout.write(csv_text)
@@ -92,7 +132,7 @@ def _triage(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"tpop_kb: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
             return EXIT_INPUT
-    for note in table.notes:
+    for note in [*table.notes, *live_notes]:
         print(f"tpop_kb: {note}", file=sys.stderr)
     print(
         f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(result["outcome"], len(result)),
@@ -112,11 +152,25 @@ def _info() -> int:
     return EXIT_OK
 
 
+def _check_article(args: argparse.Namespace) -> int:
+    from .article_watch import DEFAULT_TIMEOUT, check
+
+    result = check(args.url, args.timeout if args.timeout is not None else DEFAULT_TIMEOUT)
+    if result.status == "unavailable":
+        print(f"tpop_kb: could not check the article {result.url}: {result.reason}",
+              file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    print(result.report())
+    return EXIT_OK if result.status == "unchanged" else EXIT_CHANGED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "triage":
             return _triage(args)
+        if args.command == "check-article":
+            return _check_article(args)
         return _info()
     except (OrderFileError, KnowledgeError) as exc:
         print(f"tpop_kb: {exc}", file=sys.stderr)

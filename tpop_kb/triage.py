@@ -29,6 +29,16 @@ Facts (each ``"yes"``/``"no"`` unless said, ``None`` when unknown):
     the destination country is not France.
 ``store_tracking_synced``, ``tracking_number_given``
     used by flags.
+``tracking_number_check``
+    ``ok`` | ``invalid`` (UPU S10 shape, wrong check digit) | ``unrecognized``
+    (no known shape); ``None`` without a number (see :mod:`tpop_kb.postal`).
+
+Output column ``destination_post_url``: the destination post's tracking page
+(``data/postal.yaml``) for an order that is valid, shipped, has a tracking
+number and goes abroad to a country with a listed operator; ``''`` otherwise.
+It is given whatever the outcome (the order assistant shows it whenever La
+Poste's tracking stops helping) and whatever the number's check (the flags say
+when the number looks wrong).
 """
 
 from __future__ import annotations
@@ -41,6 +51,13 @@ from urllib.parse import quote
 
 from .knowledge import Node, Tree, knowledge
 from .orders import Order
+from .postal import (
+    HOME_COUNTRY,
+    check_tracking_number,
+    destination_post_url,
+    destination_post_urls,
+    tracking_number_states,
+)
 from .workdays import activation_deadline, activation_deadlines, now_paris
 
 if TYPE_CHECKING:
@@ -80,6 +97,7 @@ FACTS = (
     "abroad",
     "store_tracking_synced",
     "tracking_number_given",
+    "tracking_number_check",
 )
 OUTPUT_COLUMNS = (
     "order_id",
@@ -88,12 +106,12 @@ OUTPUT_COLUMNS = (
     "contact_from",
     "days_since_shipped",
     "tracking_url",
+    "destination_post_url",
     "flags",
     "reason",
     "article_ref",
     "error",
 )
-HOME_COUNTRY = "FR"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATE_FORMAT = "%Y-%m-%d"
 READABLE_DATETIME = "%Y-%m-%d %H:%M"
@@ -190,6 +208,11 @@ class Decision:
             "contact_from": self.contact_from.strftime(DATE_FORMAT) if self.contact_from else "",
             "days_since_shipped": self.days_since_shipped,
             "tracking_url": la_poste_url(self.order.tracking_number),
+            "destination_post_url": (
+                destination_post_url(self.order.destination_country, self.order.tracking_number)
+                if self.facts.get("input_valid") == "yes" and self.order.shipped_at is not None
+                else ""
+            ),
             "flags": ";".join(self.flags),
             "reason": self.reason("en"),
             "article_ref": ";".join(self.outcome.passages),
@@ -234,6 +257,7 @@ def order_facts(
         ),
         "store_tracking_synced": None if synced is None else _yes(synced),
         "tracking_number_given": _yes(bool(order.tracking_number)),
+        "tracking_number_check": check_tracking_number(order.tracking_number).state or None,
     }
     if order.order_id == "" and not any(e.startswith("order_id") for e in errors):
         errors.append("order_id: empty")
@@ -321,6 +345,7 @@ def _fact_columns(frame: pd.DataFrame, as_of: dt.datetime, tree: Tree) -> dict[s
     synced_known = synced.notna().to_numpy()
     synced_true = synced.fillna(False).to_numpy(dtype=bool)
     tracking = frame["tracking_number"].to_numpy(dtype=object)
+    number_state = tracking_number_states(tracking)
     return {
         "input_valid": np.where((error == "") & (order_id != "") & ~late, "yes", "no").astype(
             object
@@ -334,6 +359,7 @@ def _fact_columns(frame: pd.DataFrame, as_of: dt.datetime, tree: Tree) -> dict[s
         "abroad": yes_no(country != HOME_COUNTRY, country != ""),
         "store_tracking_synced": yes_no(synced_true, synced_known),
         "tracking_number_given": np.where(tracking != "", "yes", "no").astype(object),
+        "tracking_number_check": np.where(number_state != "", number_state, none),
         # not facts: values the output needs
         "_late": late,
         "_deadline": deadline,
@@ -462,6 +488,11 @@ def triage_frame(
     if needs_quoting.any():  # rare: numbers are letters and digits
         encoded[needs_quoting] = [quote(t, safe="") for t in tracking[needs_quoting]]
     tracking_url = np.where(tracking != "", prefix + encoded + suffix, "")
+    destination_url = np.where(
+        has_date,
+        destination_post_urls(orders["destination_country"].to_numpy(dtype=object), tracking),
+        "",
+    )
 
     result = pd.DataFrame(
         {
@@ -471,6 +502,7 @@ def triage_frame(
             "contact_from": np.where(shows_contact, contact_text, ""),
             "days_since_shipped": days_out,
             "tracking_url": tracking_url,
+            "destination_post_url": destination_url,
             "flags": flag_lists,
             "reason": reason,
             "article_ref": article_ref,

@@ -1,0 +1,387 @@
+"""Destination postal services and tracking numbers (tpop_kb.postal, data/postal.yaml)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tpop_kb.knowledge import KnowledgeBase, KnowledgeError, data_dir
+from tpop_kb.postal import (
+    HOME_COUNTRY,
+    Operator,
+    check_tracking_number,
+    destination_post,
+    destination_post_url,
+    destination_post_urls,
+    iso_countries,
+    load_number_shapes,
+    load_operators,
+    number_shapes,
+    operators,
+    s10_check_digit,
+    tracking_number_states,
+    ui_text,
+)
+
+EU = (
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
+REQUIRED = [c for c in EU if c != HOME_COUNTRY] + ["GB", "CH", "NO", "IS", "US", "CA", "AU"]
+ISSUE_TEMPLATES = {
+    "BE": "https://www.bpost.be/en/track-and-trace?itemId={n}",
+    "DE": "https://www.deutschepost.de/sendung/simpleQuery.html?piececode={n}",
+    "NL": "https://www.postnl.nl/track-en-trace/{n}",
+    "ES": "https://www.correos.es/ss/Satellite/site/pagina-tracking/info?idioma=en_GB"
+    "&numeroEnvio={n}",
+    "IT": "https://www.poste.it/track/{n}",
+    "GB": "https://www.royalmail.com/track-your-item/{n}",
+    "CH": "https://www.post.ch/en/parcel-tracking?itemId={n}",
+    "US": "https://tools.usps.com/go/TrackConfirmAction?tLabels={n}",
+}
+
+
+# ---------------------------------------------------------------------------
+# The operators table
+# ---------------------------------------------------------------------------
+
+
+def test_table_covers_the_required_countries():
+    table = operators()
+    assert len(table) >= 30
+    assert set(REQUIRED) <= set(table)
+    assert HOME_COUNTRY not in table
+
+
+def test_the_issue_templates_are_used_as_given():
+    for code, template in ISSUE_TEMPLATES.items():
+        assert operators()[code].url_template == template
+        assert not operators()[code].search_only
+
+
+@pytest.mark.parametrize("code", sorted(load_operators()))
+def test_every_template(code):
+    operator = operators()[code]
+    assert operator.country == code and code in iso_countries()
+    assert operator.name.strip()
+    parts = urlsplit(operator.url_template)
+    assert parts.scheme == "https" and "." in parts.netloc
+    assert not re.search(r"\s", operator.url_template)
+    placeholders = set(re.findall(r"\{(\w*)\}", operator.url_template))
+    if operator.search_only:
+        assert placeholders == set()
+        assert operator.url("LA123456785FR") == operator.url_template
+    else:
+        assert placeholders == {"n"}
+        url = operator.url("LA123456785FR")
+        assert "LA123456785FR" in url and "{n}" not in url
+        assert urlsplit(url).netloc == parts.netloc  # the number never changes the host
+    assert operator.languages and all(re.fullmatch(r"[a-z]{2}", x) for x in operator.languages)
+
+
+def test_search_only_operators_are_marked():
+    search_only = {c for c, o in operators().items() if o.search_only}
+    assert search_only  # some sites take no number in the link
+    assert search_only.isdisjoint(ISSUE_TEMPLATES)
+
+
+def test_number_is_url_encoded_and_cannot_escape_the_template():
+    bpost = operators()["BE"]
+    assert bpost.url("a b/c?d=1&e#f") == (
+        "https://www.bpost.be/en/track-and-trace?itemId=a%20b%2Fc%3Fd%3D1%26e%23f"
+    )
+    assert urlsplit(operators()["NL"].url("../../x")).path == "/track-en-trace/..%2F..%2Fx"
+
+
+def test_destination_post():
+    assert destination_post("BE").name == "bpost"
+    assert destination_post(" be ").name == "bpost"
+    assert destination_post("DE").name == "Deutsche Post"
+    for nothing in ("FR", "fr", "", None, "BR", "XX"):
+        assert destination_post(nothing) is None
+
+
+def test_destination_post_url():
+    assert destination_post_url("DE", "LA123456785FR") == (
+        "https://www.deutschepost.de/sendung/simpleQuery.html?piececode=LA123456785FR"
+    )
+    assert destination_post_url("DE", "LA 1234 5678 5FR").endswith("=LA123456785FR")
+    assert destination_post_url("PT", "6A12345678901").count("6A12345678901") == 2
+    assert destination_post_url("LU", "6A12345678901") == operators()["LU"].url_template
+    assert destination_post_url("FR", "LA123456785FR") == ""
+    assert destination_post_url("BR", "LA123456785FR") == ""
+    assert destination_post_url("BE", "") == ""
+    assert destination_post_url("BE", None) == ""
+    assert destination_post_url(None, "LA123456785FR") == ""
+
+
+def test_vectorised_urls_match_one_by_one():
+    codes = [*operators(), "FR", "", None, "BR", "be"]
+    numbers = ["LA123456785FR", "", "a b/c", "6A12345678901", None, "é&?"]
+    pairs = [(c, n) for c in codes for n in numbers]
+    got = destination_post_urls(
+        np.array([c for c, _ in pairs], dtype=object), np.array([n for _, n in pairs], dtype=object)
+    )
+    assert list(got) == [destination_post_url(c, n) for c, n in pairs]
+    assert len(destination_post_urls(np.array([], dtype=object), np.array([], dtype=object))) == 0
+
+
+# ---------------------------------------------------------------------------
+# A broken table names the file and the problem
+# ---------------------------------------------------------------------------
+
+
+def _broken_copy(tmp_path, change):
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir(), copy)
+    path = copy / "postal.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(raw)
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return KnowledgeBase(copy)
+
+
+def _set(code, key, value):
+    def change(raw):
+        raw["destination_posts"][code][key] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set("BE", "url", "http://www.bpost.be/?itemId={n}"), "https://"),
+        (_set("BE", "url", "https://www.bpost.be/track"), "needs {n}"),
+        (_set("BE", "url", "https://www.bpost.be/?id={n}&lang={lang}"), "{lang}"),
+        (_set("LU", "url", "https://www.post.lu/?id={n}"), "search_only url takes no {n}"),
+        (_set("BE", "languages", []), "languages"),
+        (_set("BE", "languages", ["French"]), "languages"),
+        (_set("BE", "name", ""), "'name' is missing"),
+        (_set("BE", "search_only", "sometimes"), "search_only must be true or false"),
+        (lambda raw: raw["destination_posts"].update(XX=raw["destination_posts"]["BE"]),
+         "'XX' is not an ISO 3166 country code"),
+        (lambda raw: raw["destination_posts"].update(FR=raw["destination_posts"]["BE"]),
+         "home country"),
+        (lambda raw: raw.pop("destination_posts"), "destination_posts"),
+    ],
+)
+def test_a_broken_table_names_file_and_problem(tmp_path, change, message):
+    kb = _broken_copy(tmp_path, change)
+    with pytest.raises(KnowledgeError) as info:
+        load_operators(kb)
+    assert "postal.yaml" in str(info.value)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ({"pattern": "[0-9"}, "not a valid regular expression"),
+        ({"pattern": "[0-9]*"}, "must not match an empty number"),
+        ({"examples": ["XYZ"]}, "example XYZ does not match"),
+        ({"kind": "s10"}, "'kind' must be"),
+        ({"name": {"en": "only English"}}, "name needs a text in en and fr"),
+    ],
+)
+def test_a_broken_shape_names_file_and_problem(tmp_path, shape, message):
+    kb = _broken_copy(tmp_path, lambda raw: raw["tracking_numbers"]["shapes"][0].update(shape))
+    with pytest.raises(KnowledgeError) as info:
+        load_number_shapes(kb)
+    assert "postal.yaml" in str(info.value) and message in str(info.value)
+
+
+def test_the_shipped_file_still_has_the_la_poste_link(kb):
+    assert kb.postal["la_poste"]["tracking_url"].startswith("https://")
+
+
+# ---------------------------------------------------------------------------
+# Tracking numbers
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("serial", "digit"),
+    [
+        ("12345678", 5),
+        ("00071758", 1),
+        ("96633102", 0),  # 11 - sum mod 11 == 10 -> 0
+        ("00000000", 5),  # == 11 -> 5
+        ("76129403", 8),
+        ("47110815", 1),
+    ],
+)
+def test_s10_check_digit(serial, digit):
+    assert s10_check_digit(serial) == digit
+
+
+def test_s10_check_digit_wants_eight_digits():
+    with pytest.raises(ValueError):
+        s10_check_digit("1234567")
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "LA123456785FR",  # the issue's example
+        "EE471108151FR",  # a published S10 barcode example
+        "EB000717595HK",
+        "EB000717618HK",
+        "CB662173705US",  # La Poste's API documentation
+        "RR000000005GB",
+        "la 1234 5678 5 fr",  # as typed: spaces out, upper-cased
+    ],
+)
+def test_valid_s10_numbers(number):
+    check = check_tracking_number(number)
+    assert (check.kind, check.valid, check.flag, check.state) == ("s10", True, None, "ok")
+    assert check.number == re.sub(r"\s", "", number).upper()
+    assert check.issuer == check.number[-2:]
+    assert check.expected_check_digit == int(check.number[10])
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("LA123456784FR", 5),
+        ("EB000717594HK", 5),
+        ("EB000717535HK", 3),
+        ("CB662173700US", 5),
+    ],
+)
+def test_s10_with_a_wrong_check_digit(number, expected):
+    check = check_tracking_number(number)
+    assert (check.kind, check.valid, check.flag) == ("s10", False, "tracking_number_invalid")
+    assert check.expected_check_digit == expected
+    assert f"should be {expected}" in check.message("en")
+    assert f"devrait être {expected}" in check.message("fr")
+    assert f"is {number[10]}" in check.message("en")
+
+
+def test_s10_with_an_issuer_that_is_no_country():
+    check = check_tracking_number("LA123456785XX")
+    assert check.state == "invalid" and check.flag == "tracking_number_invalid"
+    assert "XX" in check.message("en") and "should be" not in check.message("en")
+
+
+@pytest.mark.parametrize("number", ["6A12345678901", "8R00000000001", "A612345678901",
+                                    "1B34567890123", " 6a 1234 5678 901 "])
+def test_colissimo_numbers(number):
+    check = check_tracking_number(number)
+    assert (check.kind, check.valid, check.flag, check.state) == ("colissimo", True, None, "ok")
+    assert "Colissimo" in check.message("en") and "Colissimo" in check.message("fr")
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1234567890123",  # all digits: no letter in the pair
+        "AB12345678901",  # two letters, then digits: S10 has letters at the end
+        "6A1234567890",  # 12 characters
+        "6A123456789012",  # 14
+        "LA12345678FR",  # S10 without its check digit
+        "ORDER-1234",
+        "a b/c",
+    ],
+)
+def test_unrecognised_numbers(number):
+    check = check_tracking_number(number)
+    assert (check.kind, check.valid, check.flag, check.state) == (
+        "unknown",
+        False,
+        "tracking_number_unrecognized",
+        "unrecognized",
+    )
+    assert "LA123456785FR" in check.message("en")  # shows what a number looks like
+    assert check.message("fr") != check.message("en")
+
+
+@pytest.mark.parametrize("number", ["", "   ", None])
+def test_no_number(number):
+    check = check_tracking_number(number)
+    assert (check.kind, check.valid, check.flag, check.state) == ("", False, None, "")
+    assert check.message("fr") == ui_text("check.empty", "fr")
+
+
+def test_every_shape_example_is_recognised_as_its_kind():
+    for shape in number_shapes():
+        for example in shape.examples:
+            assert check_tracking_number(example).kind == shape.kind
+
+
+def test_valid_message_names_the_issuing_country():
+    assert "United Kingdom" in check_tracking_number("RR000000005GB").message("en")
+    assert "Royaume-Uni" in check_tracking_number("RR000000005GB").message("fr")
+
+
+# ---------------------------------------------------------------------------
+# The vectorised check agrees with the single one
+# ---------------------------------------------------------------------------
+
+
+@st.composite
+def s10_numbers(draw):
+    serial = draw(st.text(alphabet="0123456789", min_size=8, max_size=8))
+    digit = draw(st.one_of(st.just(s10_check_digit(serial)), st.integers(0, 9)))
+    prefix = draw(st.text(alphabet="ABCLRVEZ", min_size=2, max_size=2))
+    issuer = draw(st.sampled_from(["FR", "GB", "US", "XX", "ZZ", "BE", "QO"]))
+    number = f"{prefix}{serial}{digit}{issuer}"
+    if draw(st.booleans()):
+        number = number.lower()
+    if draw(st.booleans()):
+        number = number[:2] + " " + number[2:]
+    return number
+
+
+NUMBERS = st.one_of(
+    s10_numbers(),
+    st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZab /-", max_size=16),
+    st.from_regex(r"[0-9A-Z]{2}[0-9]{9,12}", fullmatch=True),
+    st.sampled_from(["", " ", "6A12345678901", "ß" * 3, "\u00a0LA123456785FR"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(NUMBERS, max_size=30))
+def test_states_match_the_single_check(numbers):
+    states = tracking_number_states(np.array(numbers, dtype=object))
+    assert list(states) == [check_tracking_number(n).state for n in numbers]
+
+
+def test_states_of_edge_columns():
+    assert list(tracking_number_states(np.array([], dtype=object))) == []
+    assert list(tracking_number_states(np.array([None, "", "LA123456785FR"], dtype=object))) == [
+        "",
+        "",
+        "ok",
+    ]
+
+
+def test_operator_is_a_frozen_value():
+    operator = Operator("BE", "bpost", "https://x.example/{n}", False, ("fr",))
+    with pytest.raises(AttributeError):
+        operator.name = "other"  # type: ignore[misc]
+    assert operator.url("1 2") == "https://x.example/1%202"
+
+
+def test_postal_wording_exists_in_both_languages(kb):
+    def leaves(node, where):
+        if isinstance(node, dict) and set(node) == {"en", "fr"}:
+            yield where, node
+        else:
+            assert isinstance(node, dict), where
+            for key, child in node.items():
+                yield from leaves(child, f"{where}.{key}")
+
+    found = list(leaves(kb.ui["postal"], "postal"))
+    assert len(found) > 20
+    for where, texts in found:
+        assert str(texts["en"]) and str(texts["fr"]), where
+        en = set(re.findall(r"\{(\w+)\}", str(texts["en"])))
+        assert en == set(re.findall(r"\{(\w+)\}", str(texts["fr"]))), where
