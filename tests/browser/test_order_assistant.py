@@ -1,0 +1,289 @@
+"""The order assistant in Chromium, through a real Voila server.
+
+One page load pastes nine orders in the formats staff use (labelled lines in English
+and French, JSON, CSV with ``,`` ``;`` and tab, an order page's text) and covers every
+outcome code; another steps through the questions; a deep link opens the English page;
+a narrow window checks the layout. Screenshots go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tpop_kb.postal import destination_post_url
+
+pytestmark = pytest.mark.browser
+
+PAGE = "order_assistant.ipynb"
+AS_OF = "2026-11-26T10:00"  # a Thursday
+NUMBER = "LA123456785FR"
+LA_POSTE = "https://www.laposte.fr/outils/suivre-vos-envois?code="
+TIMEOUT = 20_000
+
+ORDER_PAGE = """Commande #TP-3
+Commandée le 17/11/2026 à 10:02
+Expédiée le 19 novembre 2026 à 16h45
+Numéro de suivi : LV 121 752 944 FR
+Statut du suivi : en attente
+Adresse de livraison
+Maurice Dupont
+12 rue de la Loi
+1000 Bruxelles
+Belgique
+"""
+
+#: (paste, answers to click, outcome, recheck ISO, contact ISO, hrefs, text in the first reply)
+ORDERS = [
+    (
+        "Order id: TP-1\nTracking status: none\n",
+        [".tpop-answer-no"],  # "Has the order been shipped?" -> no
+        "not_shipped", None, None, [], "n'a pas encore été expédiée",
+    ),
+    (
+        "N° de commande : TP-2\nDate d'expédition : 25/11/2026 à 15h00\n"
+        f"N° de suivi : {NUMBER}\nStatut : en attente\nPays : France\n",
+        [], "wait_for_activation", "2026-11-27", "2026-12-17", [LA_POSTE + NUMBER],
+        "après le vendredi 27 novembre 2026 à 15:00",
+    ),
+    (
+        ORDER_PAGE, [], "check_destination_post", None, "2026-12-11",
+        [LA_POSTE + "LV121752944FR", destination_post_url("BE", "LV121752944FR")],
+        "bpost",
+    ),
+    (
+        json.dumps({"order_id": "TP-4", "shipped_at": "2026-11-21T16:00",
+                    "tracking_number": "6A39226687149", "destination_country": "France",
+                    "tracking_status": "in_transit"}),
+        [], "wait_before_contact", None, "2026-12-13", [LA_POSTE + "6A39226687149"],
+        "il y a 5 jours",
+    ),
+    (
+        "Commande;Date d'expédition;N° de suivi;Pays;Statut\n"
+        f"TP-5;14/10/2026 10:00;{NUMBER};Allemagne;en transit\n",
+        [], "contact_tpop", None, "2026-11-05",
+        [LA_POSTE + NUMBER, destination_post_url("DE", NUMBER)],
+        "ouvrir une enquête",
+    ),
+    (
+        "order_id,shipped_at,tracking_number,tracking_status,customer_claim,tracking synced\n"
+        f"TP-6,2026-11-01 10:00,{NUMBER},delivered,none,no\n",
+        [], "delivered", None, None, [LA_POSTE + NUMBER], "indique que votre commande TP-6",
+    ),
+    (
+        "Order id\tShipped at\tTracking number\tStatus\tClaim\n"
+        f"TP-7\t2026-11-08\t{NUMBER}\tlivré\tnon reçu\n",
+        [], "delivered_go_to_post_office", None, None, [LA_POSTE + NUMBER],
+        "pièce d'identité",
+    ),
+    (
+        "N° de commande : TP-8\nExpédiée le : 01/11/2026\nStatut : distribué\n"
+        "Réclamation client : toujours non reçu\n",
+        [], "delivered_merchant_decides", None, None, [], "plus en mesure d'en envoyer",
+    ),
+    (
+        "Order id: TP-9\nShipped at: 31/02/2026\n",
+        [], "invalid_input", None, None, [], None,
+    ),
+]
+
+
+def set_as_of(page, value: str = AS_OF) -> None:
+    field = page.locator(".tpop-as-of input")
+    if field.input_value() != value:
+        field.fill(value)
+        field.press("Enter")
+        expect(page.locator(".tpop-as-of-value")).to_be_visible(timeout=TIMEOUT)
+
+
+def paste(page, text: str) -> None:
+    page.locator(".tpop-order-input textarea").fill(text)
+
+
+def full_screenshot(page, screenshot, name: str) -> Path:
+    """The whole page: the viewport grows to the height of Voila's scrolling cell area."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "Math.max(document.documentElement.scrollHeight,"
+        " (document.querySelector('#rendered_cells') || document.body).scrollHeight)"
+    )
+    page.set_viewport_size({"width": size["width"], "height": int(height) + 20})
+    page.wait_for_timeout(300)
+    path = screenshot(page, name)
+    page.set_viewport_size(size)
+    return path
+
+
+def test_every_outcome_from_pasted_orders(page, open_app, screenshot, voila_server):
+    open_app(page, PAGE, selector=".tpop-order-assistant")
+    expect(page.locator(".tpop-hero h1")).to_have_text("Assistant commande")
+    set_as_of(page)
+    expect(page.locator(".tpop-as-of-value")).to_contain_text("jeudi 26 novembre 2026, 10:00")
+    seen = set()
+    for text, answers, code, recheck, contact, hrefs, reply in ORDERS:
+        paste(page, text)
+        expect(page.locator(".tpop-paste-ok, .tpop-paste-problems").first).to_be_visible()
+        page.click(".tpop-triage-button")
+        for answer in answers:
+            page.locator(answer).click(timeout=TIMEOUT)
+        card = page.locator(f'.tpop-outcome[data-outcome="{code}"]')
+        expect(card).to_be_visible(timeout=TIMEOUT)
+        seen.add(code)
+
+        if recheck:
+            expect(card.locator(".tpop-recheck-at")).to_contain_text(recheck)
+        else:
+            expect(card.locator(".tpop-recheck-at")).to_have_count(0)
+        if contact:
+            expect(card.locator(".tpop-contact-from")).to_contain_text(contact)
+        else:
+            expect(card.locator(".tpop-contact-from")).to_have_count(0)
+        for href in hrefs:
+            expect(card.locator(f'a[href="{href}"]')).to_have_count(1)
+        drafts = page.locator(".tpop-draft textarea")
+        if reply is None:
+            expect(page.locator(".tpop-no-reply")).to_be_visible()
+        else:
+            expect(drafts.first).to_be_visible()
+            assert reply in drafts.first.input_value(), (code, drafts.first.input_value())
+
+        if code == "wait_for_activation":
+            expect(card.locator(".tpop-recheck-at")).to_contain_text("ven. 27 nov. 15:00")
+            expect(card.locator(".tpop-recheck-at")).to_contain_text("dans 1 jour ouvré")
+            expect(card.locator(".tpop-contact-from")).to_contain_text("dans 21 jours")
+        if code == "check_destination_post":
+            expect(card.locator(".tpop-caveat")).to_be_visible()
+            expect(card.locator(".tpop-contact-from")).to_contain_text("dans 15 jours")
+            full_screenshot(page, screenshot, "order_assistant_fr")
+        if code == "contact_tpop":
+            support = page.locator('.tpop-draft:has([data-to="tpop"]) textarea')
+            value = support.input_value()
+            for fact in ("TP-5", NUMBER, "2026-10-14 10:00", "Jours depuis l'expédition : 43"):
+                assert fact in value
+        if code == "delivered":
+            expect(card.locator('[data-flag="store_sync_missing"]')).to_contain_text(
+                "Deux raisons possibles"
+            )
+        if code == "delivered_merchant_decides":
+            expect(drafts).to_have_count(2)
+            assert "à nos frais" in drafts.nth(1).input_value()
+        if code == "invalid_input":
+            expect(card.locator(".tpop-oa-errors")).to_contain_text("31/02/2026")
+    assert len(seen) == 9
+    assert page.tpop_errors == []
+    log = voila_server.log()
+    assert NUMBER not in log and "TP-5" not in log and "Traceback" not in log
+
+
+def test_step_through_the_questions(page, open_app):
+    open_app(page, PAGE, selector=".tpop-order-assistant")
+    set_as_of(page)
+    # Typed into the fields, no paste: each field is sent when it loses the focus.
+    page.fill(".tpop-field-order-id input", "Q-1")
+    page.fill(".tpop-field-shipped-at input", "19/11/2026 16:45")
+    page.fill(".tpop-field-tracking-number input", NUMBER)
+    page.click(".tpop-triage-button")
+    step = page.locator(".tpop-step-of")
+    expect(step).to_have_text("Question 1 sur 3", timeout=TIMEOUT)
+    expect(page.locator(".tpop-question-text")).to_have_text(
+        "Le suivi indique-t-il que le colis a été livré ?"
+    )
+    # Facts the order gives are shown as known, not asked.
+    expect(page.locator('.tpop-known-steps [data-node="q_shipped"]')).to_contain_text(
+        "d'après la commande"
+    )
+    expect(page.locator('.tpop-oa-question [data-passage="delivered-situation"]')).to_be_visible()
+    page.click(".tpop-answer-no")
+    expect(step).to_have_text("Question 2 sur 3", timeout=TIMEOUT)
+    page.click(".tpop-answer-no")
+    expect(step).to_have_text("Question 3 sur 3", timeout=TIMEOUT)
+    expect(page.locator(".tpop-question-text")).to_contain_text("autre pays que la France")
+    page.click(".tpop-back-button")
+    expect(step).to_have_text("Question 2 sur 3", timeout=TIMEOUT)
+    page.click(".tpop-answer-no")
+    expect(step).to_have_text("Question 3 sur 3", timeout=TIMEOUT)
+    page.click(".tpop-dont-know")
+    card = page.locator('.tpop-outcome[data-outcome="wait_before_contact"]')
+    expect(card).to_be_visible(timeout=TIMEOUT)
+    expect(card.locator('[data-node="q_abroad"]')).to_contain_text("réponse par défaut")
+    expect(card.locator('[data-node="q_delivered"]')).to_contain_text("votre réponse")
+    expect(card.locator(".tpop-contact-from")).to_contain_text("2026-12-11")
+    page.click(".tpop-back-button")
+    page.click(".tpop-answer-yes", timeout=TIMEOUT)  # it goes abroad after all
+    expect(page.locator('.tpop-outcome[data-outcome="check_destination_post"]')).to_be_visible(
+        timeout=TIMEOUT
+    )
+    assert page.tpop_errors == []
+
+
+def test_deep_link_in_english_and_copy(page, open_app, screenshot, voila_server):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"],
+                                   origin=voila_server.url.rstrip("/"))
+    query = (
+        f"?lang=en&order_id=TP-77&tracking_number={NUMBER}&shipped_at=2026-11-20T15:00"
+        "&destination_country=BE&tracking_status=none&as_of=2026-11-20T16:00"
+    )
+    open_app(page, PAGE + query, selector=".tpop-order-assistant")
+    card = page.locator('.tpop-outcome[data-outcome="wait_for_activation"]')
+    expect(card).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".tpop-hero h1")).to_have_text("Order assistant")
+    expect(page.locator(".tpop-order-input textarea")).to_have_value("")
+    expect(page.locator(".tpop-field-tracking-number input")).to_have_value(NUMBER)
+    expect(page.locator(".tpop-as-of input")).to_have_value("2026-11-20T16:00")
+    recheck = card.locator(".tpop-recheck-at")
+    expect(recheck).to_contain_text("Tue 24 Nov 15:00")
+    expect(recheck).to_contain_text("in 2 working days")
+    expect(recheck).to_contain_text("2026-11-24")
+    contact = card.locator(".tpop-contact-from")
+    expect(contact).to_contain_text("Sat 12 Dec")
+    expect(contact).to_contain_text("in 22 days")
+    expect(contact).to_contain_text("2026-12-12")
+    expect(card.locator(f'a[href="{LA_POSTE}{NUMBER}"]')).to_have_count(1)
+    expect(card.locator(".tpop-destination-link")).to_contain_text("bpost's site (Belgium)")
+    draft = page.locator(".tpop-draft textarea").first
+    assert draft.input_value().startswith("Hello,")
+    assert "after Tuesday 24 November 2026 at 15:00" in draft.input_value()
+    full_screenshot(page, screenshot, "order_assistant_en")
+
+    # Copy: the button copies the textarea as edited, through the browser's clipboard.
+    draft.fill(draft.input_value() + "\nAnna, customer care")
+    copy = page.locator(".tpop-draft button.tpop-copy").first
+    copy.click()
+    expect(copy).to_have_text("Copied ✓")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.endswith("Anna, customer care") and "TP-77" in copied
+
+    # French, live: the same order, every text switched.
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator(".tpop-hero h1")).to_have_text("Assistant commande")
+    expect(recheck).to_contain_text("mar. 24 nov. 15:00")
+    expect(recheck).to_contain_text("dans 2 jours ouvrés")
+    assert page.locator(".tpop-draft textarea").first.input_value().startswith("Bonjour,")
+    assert page.tpop_errors == []
+    assert NUMBER not in voila_server.log()  # the link's customer data is not logged
+
+
+def test_narrow_window(page, open_app, screenshot):
+    page.set_viewport_size({"width": 420, "height": 900})
+    open_app(page, PAGE + "?as_of=2026-11-26T10:00", selector=".tpop-order-assistant")
+    paste(page, ORDER_PAGE)
+    page.click(".tpop-triage-button")
+    expect(page.locator('.tpop-outcome[data-outcome="check_destination_post"]')).to_be_visible(
+        timeout=TIMEOUT
+    )
+    overflow = page.evaluate(
+        "() => { const cells = document.querySelector('#rendered_cells');"
+        " const widths = [document.documentElement.scrollWidth - window.innerWidth];"
+        " if (cells) widths.push(cells.scrollWidth - cells.clientWidth);"
+        " return Math.max(...widths); }"
+    )
+    assert overflow <= 0
+    box = page.locator(".tpop-outcome").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 420
+    path = full_screenshot(page, screenshot, "order_assistant_narrow")
+    assert path.stat().st_size > 10_000
+    assert re.search(r"2026-12-11", page.locator(".tpop-contact-from").inner_text())

@@ -1,0 +1,565 @@
+"""The order assistant page without a browser: set widget values, click buttons, read the HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+
+import ipywidgets as widgets
+import pytest
+
+from tpop_kb import knowledge, order_from_record, triage_order
+from tpop_kb.apps import OrderAssistantApp
+from tpop_kb.apps._base import t
+from tpop_kb.apps.order_assistant import page_query
+from tpop_kb.replies import drafts
+
+AS_OF = dt.datetime(2026, 11, 26, 10, 0)  # a Thursday
+NUMBER = "LA123456785FR"
+
+
+def page_html(app: OrderAssistantApp) -> str:
+    """Every HTML text the page shows (visible widgets only), in order."""
+    out: list[str] = []
+
+    def walk(widget: widgets.Widget) -> None:
+        if getattr(widget.layout, "display", None) == "none":
+            return
+        if isinstance(widget, widgets.HTML) and not widget.value.startswith("<style>"):
+            out.append(widget.value)
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(app.root)
+    return "\n".join(out)
+
+
+def visible(widget: widgets.Widget) -> bool:
+    return widget.layout.display != "none"
+
+
+def new_app(**kwargs) -> OrderAssistantApp:
+    kwargs.setdefault("query", "")
+    kwargs.setdefault("as_of", AS_OF)
+    return OrderAssistantApp(**kwargs)
+
+
+def outcome_code(app: OrderAssistantApp) -> str | None:
+    found = re.search(r'class="tpop-outcome [^"]*" data-outcome="([a-z_]+)"', app.outcome.value)
+    return found.group(1) if found else None
+
+
+def paste_and_triage(app: OrderAssistantApp, text: str) -> None:
+    app.paste_input.value = text
+    app.triage_button.click()
+
+
+# ---------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------
+
+
+def test_page_structure_and_hooks():
+    app = new_app()
+    assert {"tpop-app", "tpop-order-assistant"} <= set(app.root._dom_classes)
+    assert app.root.children[0].value.startswith("<style>")
+    assert "tpop-order-input" in app.paste_input._dom_classes
+    assert "tpop-triage-button" in app.triage_button._dom_classes
+    assert "tpop-as-of" in app.as_of_input._dom_classes
+    assert isinstance(app.as_of_input, widgets.Text)
+    assert app.lang == "fr" and app.lang_toggle in app.header.children
+    assert "application/vnd.jupyter.widget-view+json" in app._repr_mimebundle_()
+    # Before any order: the start hint, no question, no card.
+    assert app.state.phase == "form"
+    assert visible(app.placeholder) and not visible(app.questions)
+    assert not visible(app.outcome) and not visible(app.drafts_box)
+    assert t("order_assistant.start_hint", "fr").split("«")[0] in html.unescape(
+        app.placeholder.value
+    )
+
+
+def test_as_of_defaults_to_now_in_paris(monkeypatch):
+    import tpop_kb.apps.order_assistant as module
+
+    monkeypatch.setattr(module, "now_paris", lambda: dt.datetime(2026, 3, 2, 8, 15))
+    app = OrderAssistantApp(query="")
+    assert app.as_of_input.value == "2026-03-02T08:15"
+    assert "lundi 2 mars 2026, 08:15" in app.as_of_hint.value
+    app.as_of_input.value = "2026-11-26T10:00"
+    monkeypatch.setattr(module, "now_paris", lambda: dt.datetime(2026, 3, 3, 9, 0))
+    app.as_of_now.click()
+    assert app.state.as_of == "2026-03-03T09:00"
+
+
+def test_bad_as_of_is_said_and_blocks_the_triage():
+    app = new_app()
+    app.order_id_input.value = "A1"
+    app.as_of_input.value = "tomorrow"
+    assert "tpop-as-of-error" in app.as_of_hint.value
+    assert "« tomorrow » n&#x27;est pas une date" in app.as_of_hint.value
+    app.triage_button.click()
+    assert app.decision is None and app.state.phase == "form"
+    assert "Corrigez d&#x27;abord" in app.form_status.value
+    app.as_of_input.value = "26/11/2026 10:00"  # day-first also works
+    assert "tpop-as-of-value" in app.as_of_hint.value
+    app.triage_button.click()
+    assert app.state.phase == "questions" and app.form_status.value == ""
+
+
+# ---------------------------------------------------------------------------
+# Paste -> fields
+# ---------------------------------------------------------------------------
+
+
+def test_key_value_paste_fills_the_fields_and_says_what_it_read():
+    app = new_app()
+    app.paste_input.value = (
+        "N° de commande : TP-42\nDate d'expédition : 20/11/2026 à 15h00\n"
+        "N° de suivi : LA 123 456 785 FR\nPays : Belgique\nStatut : en attente\n"
+        "Réclamation : non reçu\nSuivi synchronisé : non\nClient : Jeanne"
+    )
+    assert app.order_id_input.value == "TP-42"
+    assert app.shipped_at_input.value == "2026-11-20 15:00"
+    assert app.tracking_input.value == NUMBER
+    assert app.country_input.value == "BE" and app.country_input.label == "Belgique"
+    assert app.status_input.value == "none"
+    assert app.claim_input.value == "not_received"
+    assert app.synced_input.value == "false"
+    feedback = app.paste_feedback.value
+    assert "Lu comme des lignes « clé : valeur »" in feedback
+    assert "libellé « Date d&#x27;expédition »" in feedback
+    assert "Client" in feedback and "tpop-paste-ignored" in feedback
+    assert "vendredi 20 novembre 2026, 15:00" in app.field_hints["shipped_at"].value
+    assert 'data-kind="s10"' in app.field_hints["tracking_number"].value
+
+
+def test_json_csv_and_text_pastes():
+    app = new_app()
+    app.paste_input.value = json.dumps({"order": {"id": 7, "country": "Spain"}})
+    assert (app.order_id_input.value, app.country_input.value) == ("7", "ES")
+    assert "Lu comme un objet JSON" in app.paste_feedback.value
+    app.paste_input.value = "order_id;shipped_at;tracking_status\nB2;2026-11-25 09:00;livré\n"
+    assert (app.order_id_input.value, app.shipped_at_input.value) == ("B2", "2026-11-25 09:00")
+    assert app.status_input.value == "delivered"
+    assert app.country_input.value == ""  # a new paste is a new order: old fields cleared
+    assert "colonne « shipped_at »" in app.paste_feedback.value
+    app.paste_input.value = "Parcel 6A12345678901 shipped 2026-11-25 to Italy"
+    assert (app.tracking_input.value, app.country_input.value) == ("6A12345678901", "IT")
+    assert "Repéré dans le texte" in app.paste_feedback.value
+
+
+def test_problems_and_notes_are_shown():
+    app = new_app()
+    app.paste_input.value = "Order id: A1\nStatus: Shipped\nLA123456785FR 6A12345678901"
+    feedback = html.unescape(app.paste_feedback.value)
+    assert "Statut du suivi : « Shipped » n'a pas pu être lu" in feedback
+    assert "choisissez la bonne valeur" in feedback
+    assert 'data-note="other_tracking_numbers"' in feedback
+    assert app.status_input.value == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        ("hello there", "nothing_usable", "Rien d'exploitable"),
+        ("order_id,shipped_at\n", "header_only", "ligne d'en-tête"),
+        ("Status: Shipped", "nothing_usable", "« Shipped »"),
+    ],
+)
+def test_unusable_pastes_say_so_and_keep_the_fields(text, code, words):
+    app = new_app()
+    app.order_id_input.value = "KEEP"
+    app.paste_input.value = text
+    feedback = html.unescape(app.paste_feedback.value)
+    assert f'data-code="{code}"' in feedback and words in feedback
+    assert app.order_id_input.value == "KEEP"
+    app.paste_input.value = ""
+    assert "tpop-paste-error" not in app.paste_feedback.value
+
+
+def test_customer_text_is_escaped_everywhere():
+    app = new_app()
+    evil = '<img src=x onerror="alert(1)">'
+    paste_and_triage(app, f"Order id: {evil}\nShipped at: 2026-11-25 09:00\n"
+                          f"Statut : en attente\nPays: France\nClient: {evil}")
+    assert app.order_id_input.value == evil
+    assert app.state.phase == "result"
+    shown = page_html(app)
+    assert "<img" not in shown and "&lt;img src=x" in shown
+    app.paste_input.value = f"Shipped at: {evil}"
+    assert "<img" not in app.paste_feedback.value
+    app.shipped_at_input.value = evil
+    assert "<img" not in app.field_hints["shipped_at"].value
+
+
+# ---------------------------------------------------------------------------
+# Outcomes
+# ---------------------------------------------------------------------------
+
+#: One paste per outcome code, in the formats staff use, with nothing left to ask.
+PASTES = {
+    "not_shipped": ("Order id: TP-1\nStatus: none\n", {"q_shipped": "no"}),
+    "wait_for_activation": (
+        "N° de commande : TP-2\nExpédiée le : 25/11/2026 à 15h00\n"
+        f"N° de suivi : {NUMBER}\nStatut : en attente\nPays : France\n", {}),
+    "check_destination_post": (
+        json.dumps({"order_id": "TP-3", "shipped_at": "2026-11-19T16:45",
+                    "tracking_number": "LV121752944FR", "destination_country": "Belgique",
+                    "tracking_status": "none"}), {}),
+    "wait_before_contact": (
+        "order_id,shipped_at,tracking_number,destination_country,tracking_status\n"
+        "TP-4,2026-11-21 16:00,6A39226687149,France,in_transit\n", {}),
+    "contact_tpop": (
+        "Commande;Date d'expédition;N° de suivi;Pays;Statut\n"
+        f"TP-5;14/10/2026 10:00;{NUMBER};Allemagne;en transit\n", {}),
+    "delivered": (
+        f"Order TP-6\nShipped 2026-11-01 10:00\nTracking {NUMBER}\nTracking status: delivered\n"
+        "Claim: none\nTracking synced: no\n", {}),
+    "delivered_go_to_post_office": (
+        "Order id\tShipped at\tStatus\tClaim\n TP-7\t2026-11-08\tlivré\tnon reçu\n", {}),
+    "delivered_merchant_decides": (
+        "N° de commande : TP-8\nExpédiée le : 01/11/2026\nStatut : distribué\n"
+        "Réclamation client : toujours non reçu\n", {}),
+    "invalid_input": ("Order id: TP-9\nShipped at: 31/02/2026\n", {}),
+}
+
+
+def answer_all(app: OrderAssistantApp, answers: dict[str, str]) -> None:
+    while app.state.phase == "questions":
+        step = app.decision.unknown_steps[0]
+        wanted = answers.get(step.node.id)
+        if wanted is None:
+            app.dont_know_button.click()
+        else:
+            index = list(step.node.answers).index(wanted)
+            app.answer_buttons[index].click()
+
+
+def test_every_outcome_code_is_covered(tree):
+    assert set(PASTES) == set(tree.outcomes)
+
+
+@pytest.mark.parametrize("code", sorted(PASTES))
+def test_each_outcome_card(code, tree):
+    text, answers = PASTES[code]
+    app = new_app()
+    paste_and_triage(app, text)
+    answer_all(app, answers)
+    assert app.state.phase == "result"
+    assert outcome_code(app) == code == app.decision.code
+    card = app.outcome.value
+    node = tree.outcomes[code]
+    assert f'tpop-tone-{node.tone}"' in card
+    assert html.escape(node.title["fr"]) in card
+    for step in node.steps["fr"]:
+        assert html.escape(step.split("{")[0]) in card
+    for pid in node.passages:
+        assert f'data-passage="{pid}"' in card
+    assert "{" not in card
+    texts = [t.value for t in app.draft_texts if t.value]
+    expected = drafts(app.decision, "fr")
+    assert texts == [d.text for d in expected]
+    if code == "invalid_input":
+        assert "tpop-no-reply" in app.replies_heading.value and texts == []
+        assert "tpop-oa-errors" in card and "Expédiée le" in card
+
+
+def test_wait_for_activation_dates_and_links():
+    app = new_app()
+    paste_and_triage(app, PASTES["wait_for_activation"][0])
+    card = app.outcome.value
+    recheck = re.search(r'<div class="tpop-oa-date tpop-recheck-at">(.*?)</div>', card).group(1)
+    assert "ven. 27 nov. 15:00" in recheck and "dans 1 jour ouvré" in recheck
+    assert "2026-11-27 15:00" in recheck and 'datetime="2026-11-27T15:00"' in recheck
+    contact = re.search(r'<div class="tpop-oa-date tpop-contact-from">(.*?)</div>', card).group(1)
+    assert "jeu. 17 déc." in contact and "dans 21 jours" in contact and "2026-12-17" in contact
+    assert f'href="https://www.laposte.fr/outils/suivre-vos-envois?code={NUMBER}"' in card
+    assert "tpop-destination-link" not in card  # France: La Poste only
+    assert "Revérifiez le suivi après le vendredi 27 novembre 2026 à 15:00." in card
+
+
+def test_recheck_over_a_weekend_counts_working_days():
+    # Shipped Fri 20 Nov 15:00: tracking may activate until Tue 24 Nov 15:00.
+    app = new_app(as_of=dt.datetime(2026, 11, 20, 16, 0))
+    paste_and_triage(app, "Order: A\nShipped at: 2026-11-20 15:00\nStatus: none\nCountry: FR")
+    assert "mar. 24 nov. 15:00" in app.outcome.value
+    assert "dans 2 jours ouvrés" in app.outcome.value
+    app.lang_toggle.value = "en"
+    assert "Tue 24 Nov 15:00" in app.outcome.value and "in 2 working days" in app.outcome.value
+    assert "Sat 12 Dec" in app.outcome.value and "in 22 days" in app.outcome.value
+
+
+def test_foreign_destination_links_and_caveat():
+    app = new_app()
+    paste_and_triage(app, PASTES["check_destination_post"][0])
+    card = app.outcome.value
+    assert 'href="https://www.bpost.be/en/track-and-trace?itemId=LV121752944FR"' in card
+    assert "Suivre le colis sur le site de bpost (Belgique)" in card
+    assert "tpop-caveat" in card and "boîte aux lettres" in card
+    contact = re.search(r'tpop-contact-from">(.*?)</div>', card).group(1)
+    assert "ven. 11 déc." in contact and "dans 15 jours" in contact  # shipped 19 Nov
+
+
+def test_search_only_destination_says_to_paste_the_number():
+    app = new_app()
+    paste_and_triage(app, f"Order: A\nShipped at: 2026-11-19\nTracking: {NUMBER}\n"
+                          "Country: Luxembourg\nStatus: none")
+    assert "tpop-destination-link" in app.outcome.value
+    assert f"collez {NUMBER} dans sa zone de recherche" in app.outcome.value
+
+
+def test_contact_tpop_support_message_and_past_contact_date():
+    app = new_app()
+    paste_and_triage(app, PASTES["contact_tpop"][0])
+    contact = re.search(r'tpop-contact-from">(.*?)</div>', app.outcome.value).group(1)
+    assert "2026-11-05" in contact and "il y a 21 jours" in contact
+    titles = " ".join(t.value for t in app.draft_titles)
+    assert 'data-to="tpop"' in titles and "Message au support TPOP" in titles
+    support = app.draft_texts[1].value
+    for fact in ("TP-5", NUMBER, "2026-10-14 10:00", "Jours depuis l'expédition : 43"):
+        assert fact in support
+
+
+def test_store_sync_flag_and_its_two_reasons(tree):
+    app = new_app()
+    paste_and_triage(app, PASTES["delivered"][0])
+    assert app.decision.flags == ("store_sync_missing",)
+    card = app.outcome.value
+    assert 'data-flag="store_sync_missing"' in card
+    assert html.escape(tree.flags["store_sync_missing"].text["fr"]) in card
+    assert 'data-passage="store-sync-missing"' in card
+
+
+def test_merchant_decides_two_choices_and_two_replies():
+    app = new_app()
+    paste_and_triage(app, PASTES["delivered_merchant_decides"][0])
+    card = app.outcome.value
+    assert "soit passer une nouvelle commande manuelle" in card.lower()
+    assert 'data-passage="no-reshipment"' in card
+    shown = [b for b in app.draft_boxes if visible(b)]
+    assert len(shown) == 2
+    assert "à nos frais" in app.draft_texts[1].value
+
+
+def test_tracking_number_with_a_wrong_check_digit_is_flagged():
+    app = new_app()
+    paste_and_triage(app, "Order: A\nShipped at: 2026-11-25 09:00\nTracking: LA123456784FR\n"
+                          "Status: none\nCountry: FR")
+    assert "tpop-bad" in app.field_hints["tracking_number"].value
+    assert "il devrait être 5" in html.unescape(app.field_hints["tracking_number"].value)
+    assert "tpop-tracking-warning" in app.outcome.value
+
+
+def test_copy_buttons_copy_the_textarea_and_hold_no_customer_data():
+    app = new_app()
+    paste_and_triage(app, PASTES["contact_tpop"][0])
+    for title in app.draft_titles:
+        button = re.search(r"<button[^>]*>", title.value).group(0)
+        assert 'class="tpop-copy"' in button and "onclick=" in button
+        handler = html.unescape(re.search(r'onclick="([^"]*)"', button).group(1))
+        assert "navigator.clipboard.writeText(t.value)" in handler
+        assert "execCommand('copy')" in handler
+        assert "TP-5" not in handler and NUMBER not in handler
+    assert all("tpop-draft" in box._dom_classes for box in app.draft_boxes)
+
+
+# ---------------------------------------------------------------------------
+# Step through the questions
+# ---------------------------------------------------------------------------
+
+
+def test_step_through_back_and_dont_know(tree):
+    app = new_app()
+    paste_and_triage(app, f"Order id: Q1\nShipped at: 2026-11-19 16:45\nTracking: {NUMBER}")
+    assert app.state.phase == "questions"
+    assert visible(app.questions) and visible(app.back_button) and not visible(app.outcome)
+    q = app.question.value
+    # Three facts unknown: delivered? any event? abroad? (the rest follows from the dates)
+    assert "Question 1 sur 3" in q and 'data-node="q_delivered"' in q
+    assert html.escape(tree.nodes["q_delivered"].text["fr"]) in q
+    assert 'data-passage="delivered-situation"' in q  # the passage the step rests on
+    # Known from the order: shown as answered, not asked.
+    assert 'data-node="q_shipped" data-source="order"' in q
+    assert [b.description for b in app.answer_buttons if visible(b)] == ["Oui", "Non"]
+    assert "tpop-answer-no" in app.answer_buttons[1]._dom_classes
+
+    app.answer_buttons[1].click()  # not delivered
+    q = app.question.value
+    assert "Question 2 sur 3" in q and 'data-node="q_tracking_active"' in q
+    app.answer_buttons[1].click()  # no event yet
+    q = app.question.value
+    assert "Question 3 sur 3" in q and 'data-node="q_abroad"' in q
+    assert "Non</span><span class=\"tpop-src\">(votre réponse)" in q
+    assert "Oui" in app.answer_buttons[0].description
+
+    app.back_button.click()  # back to "any event yet?"
+    assert 'data-node="q_tracking_active"' in app.question.value
+    assert app.state.asked == ["delivered"]
+    app.answer_buttons[1].click()
+    app.dont_know_button.click()  # abroad? unknown: the article's default (no)
+    assert app.state.phase == "result"
+    assert outcome_code(app) == "wait_before_contact"
+    assert app.state.assumed == ["abroad"]
+    path = app.outcome.value
+    assert 'data-node="q_abroad" data-source="assumed"' in path
+    assert 'data-node="q_delivered" data-source="you"' in path
+    assert 'data-node="q_valid" data-source="order"' in path
+
+    app.back_button.click()  # from the answer, back to the last question
+    assert app.state.phase == "questions" and 'data-node="q_abroad"' in app.question.value
+    app.answer_buttons[0].click()  # abroad: yes
+    assert outcome_code(app) == "check_destination_post"
+    for _ in range(3):
+        app.back_button.click()
+    assert app.state.phase == "questions" and app.state.asked == []
+    app.back_button.click()  # before the first question: back to the form
+    assert app.state.phase == "form" and visible(app.placeholder)
+
+
+def test_questions_for_an_order_without_a_ship_date(tree):
+    app = new_app()
+    paste_and_triage(app, "Order id: Q2")
+    assert 'data-node="q_shipped"' in app.question.value
+    app.answer_buttons[0].click()  # shipped: yes (but no date)
+    assert app.state.phase == "questions"
+    answer_all(app, {"q_delivered": "yes", "q_claim": "not_received"})
+    assert outcome_code(app) == "delivered_go_to_post_office"
+
+
+def test_changing_a_field_after_the_answer_updates_it():
+    app = new_app()
+    paste_and_triage(app, PASTES["wait_before_contact"][0])
+    assert outcome_code(app) == "wait_before_contact"
+    app.status_input.value = "delivered"  # now the claim matters, and it is not known
+    assert app.state.phase == "questions" and 'data-node="q_claim"' in app.question.value
+    app.claim_input.value = "not_received"
+    assert outcome_code(app) == "delivered_go_to_post_office"
+    app.as_of_input.value = "2026-11-22T10:00"
+    assert app.decision.as_of == dt.datetime(2026, 11, 22, 10)
+    assert "Au dimanche 22 novembre 2026, 10:00" in app.outcome.value
+    app.paste_input.value = "Order id: other"  # a new paste: back to the form
+    assert app.state.phase == "form" and app.outcome.value == ""
+
+
+def test_clear_button_starts_over():
+    app = new_app()
+    paste_and_triage(app, PASTES["delivered"][0])
+    app.clear_button.click()
+    assert app.paste_input.value == "" and app.order_id_input.value == ""
+    assert app.synced_input.value == "" and app.state.phase == "form"
+
+
+def test_fields_typed_by_hand_without_a_paste():
+    app = new_app()
+    app.order_id_input.value = "H1"
+    app.shipped_at_input.value = "2026-11-25 09:00"
+    app.status_input.value = "none"
+    app.country_input.value = "FR"
+    app.triage_button.click()
+    assert outcome_code(app) == "wait_for_activation"
+    expected = triage_order(order_from_record({"order_id": "H1", "shipped_at": "2026-11-25 09:00",
+                                               "tracking_status": "none",
+                                               "destination_country": "FR"}), AS_OF)
+    assert app.decision.recheck_at == expected.recheck_at
+
+
+# ---------------------------------------------------------------------------
+# Language
+# ---------------------------------------------------------------------------
+
+
+def test_language_toggle_switches_every_text_live(tree):
+    app = new_app()
+    paste_and_triage(app, PASTES["contact_tpop"][0])
+    country = app.country_input.value
+    app.lang_toggle.value = "en"
+    assert app.lang == "en"
+    assert app.triage_button.description == "Get the answer"
+    assert app.country_input.value == country == "DE" and app.country_input.label == "Germany"
+    assert app.status_input.label == "In transit (any event)"
+    assert html.escape(tree.outcomes["contact_tpop"].title["en"]) in app.outcome.value
+    assert "Message to TPOP support" in app.draft_titles[1].value
+    assert app.draft_texts[0].value.startswith("Hello")
+    assert "Read as a CSV header line" in app.paste_feedback.value
+    assert app.state.phase == "result" and outcome_code(app) == "contact_tpop"
+    html_en = page_html(app)
+    for french in ("Obtenir la réponse", "Que faire", "Réponse au client", "Collez"):
+        assert french not in html_en
+    app.lang_toggle.value = "fr"
+    assert app.draft_texts[0].value.startswith("Bonjour")
+
+
+def test_questions_switch_language_too(tree):
+    app = new_app()
+    paste_and_triage(app, "Order id: L1")
+    app.lang_toggle.value = "en"
+    assert html.escape(tree.nodes["q_shipped"].text["en"]) in app.question.value
+    assert "Question 1 of" in app.question.value
+    assert [b.description for b in app.answer_buttons if visible(b)] == ["Yes", "No"]
+    assert app.dont_know_button.description == "I don't know"
+
+
+def test_every_page_text_exists_in_both_languages():
+    def leaves(node, where):
+        if isinstance(node, dict) and set(node) == {"en", "fr"}:
+            yield where, node
+        else:
+            assert isinstance(node, dict), where
+            for key, child in node.items():
+                yield from leaves(child, f"{where}.{key}")
+
+    found = list(leaves(knowledge().ui["order_assistant"], "order_assistant"))
+    assert len(found) > 50
+    for where, texts in found:
+        assert str(texts["en"]).strip() and str(texts["fr"]).strip(), where
+        assert set(re.findall(r"\{\w+\}", texts["en"])) == set(
+            re.findall(r"\{\w+\}", texts["fr"])
+        ), where
+
+
+# ---------------------------------------------------------------------------
+# Deep links
+# ---------------------------------------------------------------------------
+
+
+def test_deep_link_fills_the_form_and_runs_the_triage():
+    app = OrderAssistantApp(
+        query="tracking_number=LA123456785FR&shipped_at=2026-11-20T15:00&destination_country=BE"
+              "&lang=en&as_of=2026-11-23T09:00&order_id=TP-77&tracking_status=none&utm=mail"
+    )
+    assert app.lang == "en" and app.state.as_of == "2026-11-23T09:00"
+    assert (app.tracking_input.value, app.country_input.value) == (NUMBER, "BE")
+    assert app.shipped_at_input.value == "2026-11-20 15:00"
+    assert outcome_code(app) == "wait_for_activation"
+    assert "Filled from the link" in app.paste_feedback.value
+    assert "Not order fields (not used): utm" in app.paste_feedback.value
+    assert "Tue 24 Nov 15:00" in app.outcome.value
+
+
+def test_deep_link_from_voilas_query_string(monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "commande=TP-1&exp%C3%A9di%C3%A9e+le=25%2F11%2F2026+09%3A00"
+                                       "&statut=en+attente&pays=France&as_of=2026-11-26T10%3A00")
+    app = OrderAssistantApp()
+    assert app.order_id_input.value == "TP-1" and app.shipped_at_input.value == "2026-11-25 09:00"
+    assert app.lang == "fr" and outcome_code(app) == "wait_for_activation"
+
+
+def test_deep_link_with_a_paste_and_with_bad_values():
+    app = new_app(query="paste=Order+id%3A+P1%0AShipped+at%3A+2026-11-25+09%3A00"
+                        "&tracking_status=none&destination_country=FR")
+    assert app.order_id_input.value == "P1" and app.status_input.value == "none"
+    assert outcome_code(app) == "wait_for_activation"
+    bad = new_app(query="shipped_at=someday&statut=lost")
+    assert "« lost »" in html.unescape(bad.paste_feedback.value)
+    assert outcome_code(bad) == "invalid_input"
+    assert new_app(query="lang=de&utm=x").lang == "fr"
+    assert new_app(query="lang=de&utm=x").state.phase == "form"
+
+
+def test_page_query_reads_first_values_and_ignores_huge_strings(monkeypatch):
+    assert page_query("a=1&a=2&b=") == {"a": "1"}
+    assert page_query("x=" + "y" * 30_000) == {}
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert page_query() == {}
