@@ -57,3 +57,27 @@ def test_parquet_in_and_out(tmp_path):
 def test_bad_input_is_a_clear_error(tmp_path):
     with pytest.raises(OrderFileError, match="no such file"):
         triage_dask(tmp_path / "nope.csv", tmp_path / "out", dt.datetime(2026, 11, 26))
+
+
+@pytest.mark.slow
+def test_cli_engine_dask(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = tmp_path / "parts"
+    done = subprocess.run(
+        [sys.executable, "-m", "tpop_kb", "triage", str(SAMPLES / "orders_fr.csv"),
+         "--as-of", "2026-11-26T10:00", "--engine", "dask", "--output", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "360 orders" in done.stderr
+    got = read_dask_output(sorted(out.glob("part-*.csv")))
+    assert got.to_dict("records") == expected(SAMPLES / "orders_fr.csv").reset_index(
+        drop=True).to_dict("records")
+    refused = subprocess.run(
+        [sys.executable, "-m", "tpop_kb", "triage", str(SAMPLES / "orders.csv"), "--engine",
+         "dask"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert refused.returncode == 2 and "give --output FOLDER" in refused.stderr

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from .knowledge import KnowledgeError, knowledge
 from .orders import OrderFileError, parse_datetime, read_orders
-from .triage import OUTCOMES, OUTPUT_COLUMNS, triage_frame
+from .triage import OUTCOMES, triage_table
 from .workdays import now_paris
 
 __all__ = ["main"]
@@ -54,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
             "order's next action, and write one result row per input row, in input order."
         ),
     )
-    triage.add_argument("input", metavar="INPUT", help="orders file (.csv or .xlsx)")
+    triage.add_argument(
+        "input", metavar="INPUT", nargs="+",
+        help="orders file (.csv or .xlsx); with --engine dask, one or more CSV or Parquet files",
+    )
     triage.add_argument(
         "--as-of",
         type=_as_of,
@@ -71,6 +74,20 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the result CSV; '-' (the default) is standard output",
     )
 
+    triage.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="pandas (default): one process; dask: the same triage on Dask partitions, for "
+        "very large or many files (CSV or Parquet); --output is then a folder of parts",
+    )
+    triage.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="with --engine dask: a Dask scheduler such as tcp://host:8786 (default: a local "
+        "cluster)",
+    )
     triage.add_argument(
         "--live",
         action="store_true",
@@ -111,33 +128,61 @@ def _summary(outcomes: Sequence[str], total: int) -> str:
     return f"{total} {noun}: " + (", ".join(parts) if parts else "none")
 
 
+def _write_csv(table: object, output: str) -> None:
+    """The result as UTF-8 CSV (header, one row per order), by Arrow's writer."""
+    import pyarrow.csv as pacsv
+
+    options = pacsv.WriteOptions(quoting_style="needed")
+    if output == "-":
+        sys.stdout.flush()
+        pacsv.write_csv(table, sys.stdout.buffer, options)
+        sys.stdout.buffer.flush()
+    else:
+        pacsv.write_csv(table, output, options)
+
+
 def _triage(args: argparse.Namespace) -> int:
     as_of = args.as_of or now_paris()
-    table = read_orders(args.input)
+    if args.engine == "dask":
+        return _triage_dask(args, as_of)
+    if len(args.input) > 1:
+        print("tpop_kb: one input file at a time (or use --engine dask)", file=sys.stderr)
+        return EXIT_INPUT
+    table = read_orders(args.input[0])
     orders = table.orders
     live_notes: list[str] = []
     if args.live:
         from .laposte import fill_tracking_status
 
         orders, live_notes = fill_tracking_status(orders, lang="en")
-    result = triage_frame(orders, as_of)
-    csv_text = result.loc[:, list(OUTPUT_COLUMNS)].to_csv(index=False, lineterminator="\n")
-    if args.output == "-":
-        sys.stdout.write(csv_text)
-        sys.stdout.flush()
-    else:
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="") as handle:
-                handle.write(csv_text)
-        except OSError as exc:
-            print(f"tpop_kb: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
-            return EXIT_INPUT
+    result = triage_table(orders, as_of)
+    try:
+        _write_csv(result, args.output)
+    except OSError as exc:
+        print(f"tpop_kb: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     for note in [*table.notes, *live_notes]:
         print(f"tpop_kb: {note}", file=sys.stderr)
-    print(
-        f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(result["outcome"], len(result)),
-        file=sys.stderr,
-    )
+    outcomes = result.column("outcome").to_pylist()
+    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(outcomes, len(outcomes)),
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _triage_dask(args: argparse.Namespace, as_of: object) -> int:
+    if args.output == "-":
+        print("tpop_kb: --engine dask writes a folder of parts: give --output FOLDER",
+              file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        from .dask_engine import triage_dask
+    except ImportError:
+        print("tpop_kb: --engine dask needs Dask: pip install 'tpop_kb[dask]'", file=sys.stderr)
+        return EXIT_INPUT
+    done = triage_dask(args.input, args.output, as_of, scheduler=args.scheduler)
+    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, {len(done.files)} part(s) in {args.output}, "
+          + _summary([k for k, v in done.counts.items() for _ in range(v)], done.rows),
+          file=sys.stderr)
     return EXIT_OK
 
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .knowledge import KnowledgeBase, KnowledgeError, _line_of, knowledge
+from .orders import _SPACE_CLASS  # Python's whitespace, as a class Arrow's RE2 runs too
 
 if TYPE_CHECKING:
     import numpy as np
@@ -231,39 +232,47 @@ def destination_post_url(country: str | None, tracking_number: str | None) -> st
 def _quote_column(numbers: np.ndarray) -> np.ndarray:
     """quote(n, safe='') for a column: only the rare values with other characters are quoted."""
     import numpy as np
-    import pandas as pd
 
-    encoded = numbers.copy()
-    if len(numbers) == 0:
+    encoded = np.asarray(numbers, dtype=object).copy()
+    if len(encoded) == 0:
         return encoded
-    needs = pd.Series(numbers, dtype=object).str.contains(_URL_SAFE).to_numpy(dtype=bool)
+    needs = _text_column(encoded).str.contains(_URL_SAFE).to_numpy(dtype=bool)
     if needs.any():
-        odd = np.unique(numbers[needs].astype(str))
+        odd = np.unique(encoded[needs].astype(str))
         table = dict(zip(odd, map(lambda v: quote(v, safe=""), odd), strict=True))
-        encoded[needs] = pd.Series(numbers[needs], dtype=object).map(table).to_numpy()
+        encoded[needs] = [table[v] for v in encoded[needs].astype(str)]
     return encoded
 
 
 def _text_column(values: Any) -> Any:
+    """A column of text as an Arrow-backed pandas Series: its .str methods run in C++."""
     import numpy as np
     import pandas as pd
 
-    return pd.Series(np.asarray(values, dtype=object), dtype=object).fillna("").astype(str)
+    column = pd.Series(np.asarray(values, dtype=object), dtype=object).fillna("")
+    return column.astype(str).astype("string[pyarrow]")
 
 
 def destination_post_urls(countries: Any, numbers: Any) -> np.ndarray:
-    """:func:`destination_post_url` for whole columns, vectorised (a loop over operators only)."""
+    """:func:`destination_post_url` for whole columns, vectorised (a loop over countries only)."""
     import numpy as np
+    import pandas as pd
 
-    codes = _text_column(countries).str.strip().str.upper().to_numpy(dtype=object)
-    cleaned = _text_column(numbers).str.replace(r"\s+", "", regex=True).to_numpy(dtype=object)
+    codes = _text_column(countries).str.strip().str.upper()
+    cleaned = _text_column(numbers).str.replace(_SPACE_CLASS + "+", "", regex=True)
+    cleaned = cleaned.to_numpy(dtype=object)
     out = np.full(len(codes), "", dtype=object)
     if len(codes) == 0:
         return out
     has_number = cleaned != ""
     encoded = _quote_column(cleaned)
-    for code, operator in operators().items():
-        mask = (codes == code) & has_number
+    country_index, present = pd.factorize(codes)
+    table = operators()
+    for i, code in enumerate(present):
+        operator = table.get(str(code))
+        if operator is None:
+            continue
+        mask = (country_index == i) & has_number
         if not mask.any():
             continue
         if operator.search_only:
@@ -433,7 +442,7 @@ def tracking_number_states(numbers: Any) -> np.ndarray:
     """
     import numpy as np
 
-    column = _text_column(numbers).str.replace(r"\s+", "", regex=True).str.upper()
+    column = _text_column(numbers).str.replace(_SPACE_CLASS + "+", "", regex=True).str.upper()
     n = len(column)
     out = np.full(n, "unrecognized", dtype=object)
     if n == 0:
@@ -447,8 +456,7 @@ def tracking_number_states(numbers: Any) -> np.ndarray:
         digits = np.frombuffer(text, dtype=np.uint8).reshape(-1, 9).astype(np.int64) - ord("0")
         check = 11 - (digits[:, :8] @ np.array(S10_WEIGHTS, dtype=np.int64)) % 11
         expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
-        issuer = chosen.str.slice(11, 13).to_numpy(dtype=object)
-        issuer_ok = np.isin(issuer, np.array(sorted(iso_countries()), dtype=object))
+        issuer_ok = chosen.str.slice(11, 13).isin(sorted(iso_countries())).to_numpy(dtype=bool)
         out[s10] = np.where((digits[:, 8] == expected) & issuer_ok, "ok", "invalid")
     out[(column == "").to_numpy(dtype=bool)] = ""
     return out

@@ -72,6 +72,7 @@ __all__ = [
     "la_poste_url",
     "order_facts",
     "triage_frame",
+    "triage_table",
     "triage_order",
 ]
 
@@ -320,14 +321,47 @@ def triage_order(
 # ---------------------------------------------------------------------------
 
 
-def _fact_columns(frame: pd.DataFrame, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
+def _vocabulary(tree: Tree) -> dict[str, tuple[str, ...]]:
+    """Every fact's possible values, as the tree and its flags name them (yes/no as no, yes)."""
+    values: dict[str, list[str]] = {}
+    for node in tree.questions.values():
+        values.setdefault(node.fact, [])
+        for answer in node.answers:
+            if answer not in values[node.fact]:
+                values[node.fact].append(answer)
+    for flag in tree.flags.values():
+        values.setdefault(flag.fact, [])
+        if flag.value not in values[flag.fact]:
+            values[flag.fact].append(flag.value)
+    out = {}
+    for fact, found in values.items():
+        if set(found) <= {"yes", "no"}:
+            out[fact] = ("no", "yes")
+        else:
+            out[fact] = tuple(found)
+    return out
+
+
+def _code_of(values: Any, known: Any, vocabulary: tuple[str, ...]) -> Any:
+    """Text values -> int8 codes into ``vocabulary``; -1 where unknown or not in it."""
     import numpy as np
 
+    codes = np.full(len(values), -1, dtype=np.int8)
+    for i, word in enumerate(vocabulary):
+        codes[known & (values == word)] = i
+    return codes
+
+
+def _fact_columns(frame: pd.DataFrame, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
+    """Each fact as int8 codes into :func:`_vocabulary` (-1: unknown), plus values for output."""
+    import numpy as np
+
+    vocabulary = _vocabulary(tree)
     n = len(frame)
-    none = np.full(n, None, dtype=object)
+    unknown = np.full(n, -1, dtype=np.int8)
 
     def yes_no(condition: Any, known: Any) -> Any:
-        return np.where(known, np.where(condition, "yes", "no"), none)
+        return np.where(known, condition.astype(np.int8), unknown).astype(np.int8)
 
     shipped = frame["shipped_at"].to_numpy(dtype="datetime64[ns]")
     has_date = ~np.isnat(shipped)
@@ -345,108 +379,135 @@ def _fact_columns(frame: pd.DataFrame, as_of: dt.datetime, tree: Tree) -> dict[s
     synced_known = synced.notna().to_numpy()
     synced_true = synced.fillna(False).to_numpy(dtype=bool)
     tracking = frame["tracking_number"].to_numpy(dtype=object)
+    has_number = tracking != ""
     number_state = tracking_number_states(tracking)
+    valid = (error == "") & (order_id != "") & ~late
     return {
-        "input_valid": np.where((error == "") & (order_id != "") & ~late, "yes", "no").astype(
-            object
-        ),
-        "shipped": np.where(has_date, "yes", none),
+        "input_valid": valid.astype(np.int8),
+        "shipped": np.where(has_date, 1, -1).astype(np.int8),
         "delivered": yes_no(status == "delivered", status_known),
-        "customer_claim": np.where(claim != "", claim, none),
+        "customer_claim": _code_of(claim, claim != "", vocabulary.get("customer_claim", ())),
         "tracking_active": yes_no(status == "in_transit", status_known),
         "within_activation_window": yes_no(as_of64 < deadline, has_date),
         "past_contact_window": yes_no(days > tree.thresholds["contact_after_days"], has_date),
         "abroad": yes_no(country != HOME_COUNTRY, country != ""),
         "store_tracking_synced": yes_no(synced_true, synced_known),
-        "tracking_number_given": np.where(tracking != "", "yes", "no").astype(object),
-        "tracking_number_check": np.where(number_state != "", number_state, none),
+        "tracking_number_given": has_number.astype(np.int8),
+        "tracking_number_check": _code_of(
+            number_state, number_state != "", vocabulary.get("tracking_number_check", ())
+        ),
         # not facts: values the output needs
         "_late": late,
         "_deadline": deadline,
         "_days": days,
         "_has_date": has_date,
+        "_tracking": tracking,
     }
 
 
-def _render(template: str, columns: Mapping[str, Any], mask: Any, tree: Tree) -> Any:
-    """Fill a text's placeholders row by row, vectorised: literal parts + value columns."""
+def _join(parts: list[Any]) -> Any:
+    """Concatenate text columns and literals element-wise, in Arrow (C++), to an Arrow array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(str(p)) for p in parts]
+    if not any(isinstance(a, (pa.Array, pa.ChunkedArray)) for a in arrays):
+        raise ValueError("at least one column is needed")
+    return pc.binary_join_element_wise(*arrays, "")
+
+
+def _render(template: str, columns: Mapping[str, Any], tree: Tree, n: int) -> Any:
+    """Fill a text's placeholders row by row: literal parts and value columns (Arrow)."""
     import re
 
-    import numpy as np
+    import pyarrow as pa
 
     text = tree.fill(template)  # thresholds first
-    parts = re.split(r"\{(\w+)\}", text)
-    count = int(mask.sum())
-    out = np.full(count, "", dtype=object)
-    for i, part in enumerate(parts):
-        out = out + (columns[part][mask] if i % 2 else part)
-    return out
+    pieces = re.split(r"\{(\w+)\}", text)
+    parts: list[Any] = [pa.array([""] * n, type=pa.string()) if n else pa.array([], pa.string())]
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            parts.append(columns[piece])
+        elif piece:
+            parts.append(piece)
+    return _join(parts)
 
 
-def triage_frame(
-    orders: pd.DataFrame, as_of: dt.datetime | None = None, *, tree: Tree | None = None
-) -> pd.DataFrame:
-    """Triage every row of a canonical orders frame; one result row per input row, same index."""
+def _iso(moments: Any, unit: str) -> Any:
+    """datetime64 values as ISO text ('YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'), in C."""
     import numpy as np
-    import pandas as pd
+
+    return np.datetime_as_string(moments.astype(f"datetime64[{unit}]"), unit=unit)
+
+
+def triage_table(
+    orders: pd.DataFrame, as_of: dt.datetime | None = None, *, tree: Tree | None = None
+) -> Any:
+    """Triage every row of a canonical orders frame into an Arrow table of OUTPUT_COLUMNS.
+
+    The vectorised engine: facts as small integer codes, the tree walked node by node
+    over whole columns, texts assembled in Arrow. :func:`triage_frame` is its pandas view.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     tree = tree or knowledge().tree
     as_of = as_of or now_paris()
     n = len(orders)
     facts = _fact_columns(orders, as_of, tree)
+    vocabulary = _vocabulary(tree)
 
     # Walk the tree: every row starts at the root and moves one node per round.
-    position = np.full(n, tree.root, dtype=object)
-    visited = {node_id: np.zeros(n, dtype=bool) for node_id in tree.nodes}
-    questions = tree.questions
-    for _ in range(len(tree.nodes)):
+    names = list(tree.nodes)
+    index = {name: i for i, name in enumerate(names)}
+    position = np.full(n, index[tree.root], dtype=np.int16)
+    visited = np.zeros((len(names), n), dtype=bool)
+    questions = [(index[k], q) for k, q in tree.questions.items()]
+    for _ in range(len(names)):
         moving = False
-        for node_id, node in questions.items():
-            here = position == node_id
+        for node_index, node in questions:
+            here = position == node_index
             if not here.any():
                 continue
             moving = True
-            visited[node_id] |= here
+            visited[node_index] |= here
+            words = vocabulary[node.fact]
+            table = np.array([index[node.answers[w]] for w in words], dtype=np.int16)
             value = facts[node.fact][here]
-            value = np.where(value == None, node.when_unknown, value)  # noqa: E711
-            position[here] = pd.Series(value, dtype=object).map(node.answers).to_numpy()
+            value = np.where(value < 0, words.index(node.when_unknown), value)
+            position[here] = table[value]
         if not moving:
             break
-    outcome = position
+    outcome_names = np.array(names, dtype=object)
 
-    # Flags
-    flag_lists = np.full(n, "", dtype=object)
-    for flag_id in sorted(tree.flags):
+    # Flags, as a bitmask, then one joined text per combination
+    flag_ids = sorted(tree.flags)
+    bits = np.zeros(n, dtype=np.int64)
+    for bit, flag_id in enumerate(flag_ids):
         flag = tree.flags[flag_id]
-        hit = visited[flag.after] & (facts[flag.fact] == flag.value)
-        flag_lists = np.where(
-            hit, np.where(flag_lists == "", flag_id, flag_lists + ";" + flag_id), flag_lists
-        )
+        code = vocabulary[flag.fact].index(flag.value)
+        bits |= (visited[index[flag.after]] & (facts[flag.fact] == code)).astype(np.int64) << bit
+    combos = np.array(
+        [";".join(f for b, f in enumerate(flag_ids) if mask >> b & 1)
+         for mask in range(1 << len(flag_ids))], dtype=object)
+    flags = combos[bits]
 
-    valid = facts["input_valid"] == "yes"
+    valid = facts["input_valid"] == 1
     has_date = facts["_has_date"] & valid
     deadline = facts["_deadline"]
     shipped = orders["shipped_at"].to_numpy(dtype="datetime64[ns]")
-    contact_threshold = tree.thresholds["contact_after_days"]
-    contact_from = shipped.astype("datetime64[D]") + np.timedelta64(contact_threshold + 1, "D")
-
-    shows_recheck = np.isin(
-        outcome, [k for k, o in tree.outcomes.items() if "recheck_at" in o.dates]
-    )
-    shows_contact = (
-        np.isin(outcome, [k for k, o in tree.outcomes.items() if "contact_from" in o.dates])
-        & has_date
-    )
-    recheck_text = pd.Series(deadline).dt.strftime(DATETIME_FORMAT).to_numpy(dtype=object)
-    readable_recheck = pd.Series(deadline).dt.strftime(READABLE_DATETIME).to_numpy(dtype=object)
-    contact_text = (
-        pd.Series(contact_from.astype("datetime64[ns]"))
-        .dt.strftime(DATE_FORMAT)
-        .to_numpy(dtype=object)
-    )
+    contact_from = shipped.astype("datetime64[D]") + np.timedelta64(
+        tree.thresholds["contact_after_days"] + 1, "D")
+    shows_recheck = np.array([("recheck_at" in tree.nodes[k].dates) for k in names])[position]
+    shows_contact = np.array([("contact_from" in tree.nodes[k].dates) for k in names])[
+        position] & has_date
+    recheck_iso = _iso(deadline, "m")
+    recheck = pa.array(np.where(shows_recheck, recheck_iso, ""))
+    readable_recheck = pc.replace_substring(recheck, "T", " ")
+    contact = pa.array(np.where(shows_contact, _iso(contact_from, "D"), ""))
     days = facts["_days"]
-    days_out = pd.array(np.where(has_date, days, 0), dtype="Int64")
-    days_out[~has_date] = pd.NA
+    days_text = pa.array(np.where(has_date, days.astype(str), ""))
 
     # Errors: the reader's, plus "shipped after as-of"
     late = facts["_late"]
@@ -454,7 +515,7 @@ def triage_frame(
     if late.any():
         late_text = (
             "shipped_at: '"
-            + pd.Series(shipped[late]).dt.strftime(READABLE_DATETIME).to_numpy(dtype=object)
+            + np.char.replace(_iso(shipped[late], "m"), "T", " ").astype(object)
             + f"' is after the as-of moment {as_of.strftime(READABLE_DATETIME)}"
         )
         error[late] = np.where(error[late] == "", late_text, error[late] + "; " + late_text)
@@ -462,55 +523,58 @@ def triage_frame(
     error[empty_id] = "order_id: empty"
     error = np.where(valid, "", error)
 
-    # Reasons, per outcome
-    values = {
-        "days_since_shipped": np.where(has_date, days.astype(str), "").astype(object),
-        "recheck_at": np.where(shows_recheck, readable_recheck, "").astype(object),
-        "contact_from": np.where(shows_contact, contact_text, "").astype(object),
-    }
-    reason = np.full(n, "", dtype=object)
-    article_ref = np.full(n, "", dtype=object)
+    # Reasons and article references, per outcome
+    values = {"days_since_shipped": days_text, "recheck_at": readable_recheck,
+              "contact_from": contact}
+    reason = pa.array([""] * n, type=pa.string()) if n else pa.array([], pa.string())
+    refs = np.array([";".join(tree.nodes[k].passages) for k in names], dtype=object)
     for code, node in tree.outcomes.items():
-        mask = outcome == code
+        mask = position == index[code]
         if mask.any():
-            reason[mask] = _render(node.reason["en"], values, mask, tree)
-            article_ref[mask] = ";".join(node.passages)
+            rendered = _render(node.reason["en"], values, tree, n)
+            reason = pc.if_else(pa.array(mask), rendered, reason)
 
-    tracking = orders["tracking_number"].to_numpy(dtype=object)
+    tracking = facts["_tracking"]
+    destination = destination_post_urls(orders["destination_country"].to_numpy(dtype=object),
+                                        tracking)
+    columns = {
+        "order_id": pa.array(orders["order_id"].to_numpy(dtype=object), type=pa.string()),
+        "outcome": pa.array(outcome_names[position], type=pa.string()),
+        "recheck_at": recheck,
+        "contact_from": contact,
+        "days_since_shipped": pa.array(days, type=pa.int64(), mask=~has_date),
+        "tracking_url": pa.array(_la_poste_urls(tracking), type=pa.string()),
+        "destination_post_url": pa.array(np.where(has_date, destination, ""), type=pa.string()),
+        "flags": pa.array(flags, type=pa.string()),
+        "reason": reason,
+        "article_ref": pa.array(refs[position], type=pa.string()),
+        "error": pa.array(error, type=pa.string()),
+    }
+    return pa.table({c: columns[c] for c in OUTPUT_COLUMNS})
+
+
+def _la_poste_urls(tracking: Any) -> Any:
+    """La Poste links for a column of numbers ('' without a number), URL-encoded."""
+    import numpy as np
+
+    from .postal import _quote_column
+
     template = knowledge().postal["la_poste"]["tracking_url"]
     prefix, _, suffix = template.partition("{n}")
-    encoded = tracking.copy()
-    needs_quoting = (
-        pd.Series(tracking, dtype=object).str.contains(r"[^A-Za-z0-9_.~-]").to_numpy(dtype=bool)
-        if n
-        else np.zeros(0, dtype=bool)
-    )
-    if needs_quoting.any():  # rare: numbers are letters and digits
-        encoded[needs_quoting] = [quote(t, safe="") for t in tracking[needs_quoting]]
-    tracking_url = np.where(tracking != "", prefix + encoded + suffix, "")
-    destination_url = np.where(
-        has_date,
-        destination_post_urls(orders["destination_country"].to_numpy(dtype=object), tracking),
-        "",
-    )
+    return np.where(tracking != "", prefix + _quote_column(tracking) + suffix, "")
 
-    result = pd.DataFrame(
-        {
-            "order_id": orders["order_id"].to_numpy(dtype=object),
-            "outcome": outcome,
-            "recheck_at": np.where(shows_recheck, recheck_text, ""),
-            "contact_from": np.where(shows_contact, contact_text, ""),
-            "days_since_shipped": days_out,
-            "tracking_url": tracking_url,
-            "destination_post_url": destination_url,
-            "flags": flag_lists,
-            "reason": reason,
-            "article_ref": article_ref,
-            "error": error,
-        },
-        index=orders.index,
-    )
-    for column in OUTPUT_COLUMNS:
-        if column != "days_since_shipped":
-            result[column] = result[column].astype(object)
-    return result
+
+def triage_frame(
+    orders: pd.DataFrame, as_of: dt.datetime | None = None, *, tree: Tree | None = None
+) -> pd.DataFrame:
+    """Triage every row of a canonical orders frame; one result row per input row, same index.
+
+    Text columns are pandas strings, ``days_since_shipped`` is a nullable integer.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    table = triage_table(orders, as_of, tree=tree)
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    frame.index = orders.index
+    return frame

@@ -1,0 +1,163 @@
+"""Bulk triage benchmark: the whole ``python -m tpop_kb triage`` process against two references.
+
+For each size (default 10k, 100k and 1M orders) it generates a realistic order file
+(every outcome, ISO and French dates, country names and codes, some invalid rows), then
+times, in the same run, median of ``--runs`` (at least 5):
+
+- ``tpop_kb``: the whole CLI process (start-up, read, validate, triage, write), with its
+  peak memory from ``/usr/bin/time -v``;
+- ``io floor``: one process with no logic that moves the same bytes: pyarrow reads the
+  input file, then reads the project's own output file and writes it back;
+- ``row by row``: a plain-Python reference of the same rules, one row at a time
+  (``csv`` module, the single-order engine ``triage_order``, ``csv`` writer).
+
+Usage: ``python benchmarks/bulk.py [--sizes 10000 100000 1000000] [--runs 5]``; it prints a
+Markdown table and, with ``--write``, updates ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import orders_gen  # noqa: E402
+
+AS_OF = "2026-11-26T10:00"
+PYTHON = sys.executable
+
+IO_FLOOR = """
+import sys
+import pyarrow as pa, pyarrow.csv as pacsv
+source, produced, copy = sys.argv[1:4]
+options = pacsv.ConvertOptions(strings_can_be_null=False)
+pacsv.read_csv(source, convert_options=options)
+table = pacsv.read_csv(produced, convert_options=options)
+pacsv.write_csv(table, copy)
+"""
+
+ROW_BY_ROW = """
+import csv, datetime as dt, sys
+from tpop_kb import OUTPUT_COLUMNS, order_from_record, triage_order
+source, target, as_of = sys.argv[1], sys.argv[2], dt.datetime.fromisoformat(sys.argv[3])
+with open(source, newline="", encoding="utf-8") as f, open(target, "w", newline="",
+                                                            encoding="utf-8") as out:
+    writer = csv.writer(out)
+    writer.writerow(OUTPUT_COLUMNS)
+    for record in csv.DictReader(f):
+        row = triage_order(order_from_record(record), as_of).to_row()
+        writer.writerow(["" if row[c] is None else row[c] for c in OUTPUT_COLUMNS])
+"""
+
+
+def make_file(size: int, folder: Path) -> Path:
+    path = folder / f"orders_{size}.csv"
+    if not path.exists():
+        rows = orders_gen.generate_orders(size, orders_gen.SAMPLES_AS_OF, seed=size % 9973)
+        path.write_text(orders_gen.canonical_csv(rows, french_dates_every=3), encoding="utf-8")
+    return path
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one process, from GNU time."""
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    hours, minutes, seconds = wall.groups()
+    total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
+    return total, rss_kb / 1024
+
+
+def measure(size: int, runs: int, folder: Path, reference_runs: int) -> dict[str, float]:
+    source = make_file(size, folder)
+    output = folder / f"result_{size}.csv"
+    copy = folder / f"copy_{size}.csv"
+    cli = [PYTHON, "-m", "tpop_kb", "triage", str(source), "--as-of", AS_OF,
+           "--output", str(output)]
+    floor = [PYTHON, "-c", IO_FLOOR, str(source), str(output), str(copy)]
+    rowwise = [PYTHON, "-c", ROW_BY_ROW, str(source), str(folder / f"rowwise_{size}.csv"),
+               AS_OF]
+    timed(cli)  # warm the file cache and write the output the floor reads
+    cli_runs, floor_runs, row_runs = [], [], []
+    for i in range(max(runs, reference_runs)):
+        if i < runs:
+            cli_runs.append(timed(cli))
+            floor_runs.append(timed(floor))
+        if i < reference_runs:
+            row_runs.append(timed(rowwise))
+    return {
+        "size": size,
+        "cli_s": statistics.median(t for t, _ in cli_runs),
+        "cli_mb": statistics.median(m for _, m in cli_runs),
+        "floor_s": statistics.median(t for t, _ in floor_runs),
+        "rowwise_s": statistics.median(t for t, _ in row_runs),
+        "bytes": source.stat().st_size,
+    }
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python "
+            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def table(results: list[dict[str, float]], runs: int) -> str:
+    lines = [
+        "| orders | file | tpop_kb triage (whole process) | I/O floor | ratio to floor "
+        "| row-by-row reference | speed-up | peak memory |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['size']:,} | {r['bytes'] / 2**20:.1f} MB | {r['cli_s']:.2f} s | "
+            f"{r['floor_s']:.2f} s | {r['cli_s'] / r['floor_s']:.2f}× | {r['rowwise_s']:.2f} s | "
+            f"{r['rowwise_s'] / r['cli_s']:.1f}× | {r['cli_mb']:.0f} MB |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "tpop_bench")
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    results = [measure(size, args.runs, args.data, args.runs) for size in args.sizes]
+    report = (
+        f"### Bulk triage ({dt.date.today().isoformat()})\n\n{machine()}\n\n"
+        f"Median of {args.runs} runs each, all three measured in the same run.\n\n"
+        + table(results, args.runs)
+    )
+    print(report)
+    if args.write:
+        target = HERE / "RESULTS.md"
+        text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmark results\n"
+        text = re.sub(r"### Bulk triage.*?(?=\n### |\Z)", "", text, flags=re.S).rstrip()
+        target.write_text(text + "\n\n" + report + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
