@@ -1,6 +1,10 @@
 # tpop_kb: setup, app and tests.
 #
 #   make app     serve the pages with Voila: http://127.0.0.1:8866/voila/render/index.ipynb
+#                (this machine only: always 127.0.0.1, no token)
+#   make serve-shared   serve them to colleagues on the network, with a token
+#                (HOST=0.0.0.0 PORT=8866; token from $TPOP_KB_TOKEN or generated; see
+#                docs/security.md)
 #   make test    ruff + the whole pytest suite (unit, notebooks through nbval, Chromium)
 #   make lint    ruff only
 #   make clean   caches and build output (make distclean also removes .venv)
@@ -16,16 +20,23 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
+# `make app` always binds 127.0.0.1; HOST is the address `make serve-shared` listens on.
+HOST ?= 0.0.0.0
 PORT ?= 8866
+# The folder of pages (one notebook a page), and extra Voila options for serve-shared,
+# e.g. VOILA_ARGS=--MappingKernelManager.cull_idle_timeout=600
+NOTEBOOKS ?= notebooks
+VOILA_ARGS ?=
 CHROMIUM := /usr/bin/chromium
 # apt-get as root, or through sudo when there is one.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo 2>/dev/null)
 
-.PHONY: help venv install app test lint browser clean distclean
+.PHONY: help venv install app serve-shared test lint browser clean distclean
 
 help:
-	@echo "make app        serve the pages: http://$(HOST):$(PORT)/voila/render/index.ipynb"
+	@echo "make app        serve the pages on this machine: http://127.0.0.1:$(PORT)/voila/render/index.ipynb"
+	@echo "make serve-shared  serve them on the network ($(HOST):$(PORT)) with a token:"
+	@echo "                TPOP_KB_TOKEN=... make serve-shared, or a new token is printed"
 	@echo "make test       ruff + pytest (unit, notebooks, browser); installs what is missing"
 	@echo "make lint       ruff check"
 	@echo "make clean      remove caches and build output; make distclean also removes .venv"
@@ -60,9 +71,29 @@ install: $(VENV)/.installed-app
 # -- the app -----------------------------------------------------------------------
 
 # Voila reads ./voila.json (repository root); every notebook in notebooks/ is a page.
+# Loopback only, whatever HOST or VOILA_ARGS say: this server has no token.
 app: $(VENV)/.installed-app
-	@echo "Landing page: http://$(HOST):$(PORT)/voila/render/index.ipynb"
-	$(BIN)/voila notebooks --Voila.ip=$(HOST) --port=$(PORT) --no-browser
+	@echo "Landing page: http://127.0.0.1:$(PORT)/voila/render/index.ipynb"
+	$(BIN)/voila $(NOTEBOOKS) --Voila.ip=127.0.0.1 --port=$(PORT) --no-browser
+
+# The same pages for colleagues: ./voila.json, then config/shared/voila.py on top (token
+# required, no tracebacks, sources stripped, images-only static files, a time limit on
+# building a page, idle kernels shut down after 5 minutes). The token comes from
+# TPOP_KB_TOKEN, else a new one is generated and printed with the address; Voila gets it
+# through the environment (JUPYTER_TOKEN), never on its command line.
+serve-shared: $(VENV)/.installed-app
+	@if [ -n "$${TPOP_KB_TOKEN:-}" ]; then \
+	  token="$$TPOP_KB_TOKEN"; shown="<your TPOP_KB_TOKEN>"; \
+	else \
+	  token="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')"; \
+	  shown="$$token"; \
+	fi; \
+	where="$(HOST)"; \
+	if [ "$$where" = 0.0.0.0 ] || [ "$$where" = "::" ]; then where="$$(hostname)"; fi; \
+	echo "Shared pages (token required): http://$$where:$(PORT)/voila/render/index.ipynb?token=$$shown"; \
+	echo "Give colleagues this address; the token is valid until the server stops (Ctrl+C)."; \
+	JUPYTER_TOKEN="$$token" exec $(BIN)/voila $(NOTEBOOKS) --Voila.ip=$(HOST) --port=$(PORT) \
+	  --Voila.config_file_paths=config/shared --Voila.config_file_paths=. $(VOILA_ARGS)
 
 # -- tests -------------------------------------------------------------------------
 

@@ -137,6 +137,10 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     assert result.stdout.startswith("ok ")
 
 
+#: Notebooks meant to be read and run in JupyterLab, not served as pages: exempt from thinness.
+READING_NOTEBOOKS = {"analyst_guide.ipynb"}
+
+
 def test_notebooks_are_thin_and_have_no_outputs():
     assert any(p.name == "index.ipynb" for p in NOTEBOOKS), "notebooks/index.ipynb is missing"
     for path in NOTEBOOKS:
@@ -149,6 +153,9 @@ def test_notebooks_are_thin_and_have_no_outputs():
         for cell in code:
             assert cell.get("outputs") == [], f"{path.name}: clear the outputs"
             assert cell.get("execution_count") is None, f"{path.name}: clear execution counts"
+        if path.name in READING_NOTEBOOKS:
+            continue
+        for cell in code:
             assert "from tpop_kb.apps import" in cell.source, f"{path.name}: not a thin page"
         lines = [ln for cell in code for ln in cell.source.splitlines() if ln.strip()]
         assert len(lines) <= 3, f"{path.name}: pages hold two lines; logic goes in tpop_kb.apps"

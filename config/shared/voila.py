@@ -1,0 +1,91 @@
+# Voila settings for `make serve-shared`: the pages served to colleagues on the network.
+#
+# Voila reads ./voila.json first (the settings `make app` uses too: the 64 MiB upload
+# limit, idle-kernel culling, no tracebacks, images-only static files), then this file,
+# whose values win. docs/security.md explains the threat model behind each line, and
+# tests/test_shared_server.py + tests/browser/test_shared_server.py check them.
+#
+# A dict given here or on the command line REPLACES the one from voila.json (the upload
+# limit lives in Voila.tornado_settings there); use `c.Voila.tornado_settings.update(...)`
+# to add keys instead.
+
+import logging
+import re
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+# -- who may open the pages -------------------------------------------------------------
+# A token is required on every page and API call: `make serve-shared` passes it in the
+# JUPYTER_TOKEN environment variable (never on the command line, where `ps` shows it).
+# Without JUPYTER_TOKEN, Voila generates one and prints it.
+c.Voila.auto_token = True
+# Fail when the port is taken, instead of silently moving to another one.
+c.Voila.port_retries = 0
+c.Voila.open_browser = False
+# The login form asks for the token only: no "set a password" form, which would let any
+# token holder write a lasting password into the server's Jupyter configuration.
+c.PasswordIdentityProvider.allow_password_change = False
+
+# The server log never holds the token: tornado writes the URL of every refused request
+# (`403 GET /voila/files/x.py?token=...`) as it came; these filters write `token=[secret]`.
+_SECRET_IN_URL = re.compile(r"([?&][^=&\s]*(?:token|xsrf|auth|key)[^=&\s]*=)[^&\s'\")]+", re.I)
+
+
+class _HideSecretsInUrls(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call: leave it to logging's own handling
+            return True
+        hidden = _SECRET_IN_URL.sub(r"\1[secret]", message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        return True
+
+
+for _name in ("tornado.access", "tornado.application", "tornado.general", "Voila"):
+    logging.getLogger(_name).addFilter(_HideSecretsInUrls())
+
+
+def _set_xsrf_cookie(handler, notebook, cwd):
+    """Give every page the `_xsrf` cookie (Voila's prelaunch hook, run before each page).
+
+    When a tab is closed, Voila's page asks the server to shut its kernel down, sending
+    this cookie's value; a visitor who arrived with `?token=` has no such cookie, and the
+    request would be refused (403), leaving the kernel to the idle culling below.
+    """
+    _ = handler.xsrf_token  # reading it sets the cookie
+    return None  # the notebook is left as it is
+
+
+c.VoilaConfiguration.prelaunch_hook = _set_xsrf_cookie
+
+# -- what a visitor sees ----------------------------------------------------------------
+c.VoilaConfiguration.show_tracebacks = False
+c.VoilaConfiguration.strip_sources = True
+# Pages are rendered with the configured template only (no `?template=` from the URL).
+c.VoilaConfiguration.allow_template_override = "NO"
+# Static files under the served folder: raster images only. SVG is left out on purpose:
+# an SVG opened on its own runs its scripts with the server's origin.
+c.VoilaConfiguration.file_allowlist = [r".*\.(png|jpe?g|gif)"]
+c.VoilaConfiguration.file_denylist = [r"(.*/)?\..*", r".*\.(ipynb|py)"]
+
+# The friendly part of the message shown when a page fails to build or times out (the
+# error itself and its traceback stay in the server log).
+_RELOAD = (
+    "Rechargez la page ; si le problème continue, prévenez le responsable support. "
+    "/ Reload the page; if it happens again, tell the support lead."
+)
+c.VoilaExecutor.cell_error_instruction = _RELOAD
+c.VoilaExecutor.cell_timeout_instruction = _RELOAD
+
+# -- limits -----------------------------------------------------------------------------
+# Building a page (running its notebook cell) must finish within this many seconds.
+c.VoilaExecutor.timeout = 60
+# A kernel with no browser connected for 5 minutes is shut down, with the customer data
+# it holds; checked every 30 s. A kernel still computing for a closed tab is shut down too
+# (cull_busy); an open tab keeps its kernel (cull_connected stays False).
+c.MappingKernelManager.cull_idle_timeout = 300
+c.MappingKernelManager.cull_interval = 30
+c.MappingKernelManager.cull_connected = False
+c.MappingKernelManager.cull_busy = True

@@ -1,0 +1,281 @@
+"""`make app` stays on this machine; `make serve-shared` is configured to be shared safely.
+
+The commands are read from the Makefile itself (``make -n``), and the settings Voila ends
+up with are read from a Voila application initialised with exactly those arguments (so
+./voila.json and config/shared/voila.py are merged the way the server merges them). The
+running server is tested in tests/browser/test_shared_server.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+SECURITY_DOC = ROOT / "docs" / "security.md"
+_MAKE_VARS = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "HOST", "PORT", "VOILA_ARGS"}
+
+
+def make_dry_run(target: str, *variables: str) -> str:
+    """What ``make <target>`` would run (``make -n``), never reinstalling the package."""
+    env = {k: v for k, v in os.environ.items() if k not in _MAKE_VARS}
+    env.pop("NOTEBOOKS", None)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed-app", target, *variables],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def voila_argv(dry_run: str) -> list[str]:
+    """The arguments given to the ``voila`` executable in a ``make -n`` output."""
+    joined = dry_run.replace("\\\n", " ")
+    found = re.findall(r"(?:^|exec )\S+/voila (.*)$", joined, flags=re.MULTILINE)
+    assert len(found) == 1, joined
+    return shlex.split(found[0])
+
+
+def option(argv: list[str], name: str) -> list[str]:
+    return [a.split("=", 1)[1] for a in argv if a.startswith(f"{name}=")]
+
+
+# ---------------------------------------------------------------------------
+# make app
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [(), ("HOST=0.0.0.0",), ("HOST=0.0.0.0", "PORT=9000"), ("VOILA_ARGS=--Voila.ip=0.0.0.0",)],
+)
+def test_make_app_binds_loopback_only(variables: tuple[str, ...]) -> None:
+    argv = voila_argv(make_dry_run("app", *variables))
+    assert option(argv, "--Voila.ip") == ["127.0.0.1"]
+    assert not [a for a in argv if a.startswith(("--ip", "--Voila.ip=0", "--ServerApp.ip"))]
+    assert not [a for a in argv if "token" in a.lower()]  # loopback: no token needed
+    assert option(argv, "--port") == ["9000" if "PORT=9000" in variables else "8866"]
+
+
+# ---------------------------------------------------------------------------
+# make serve-shared: the recipe
+# ---------------------------------------------------------------------------
+
+
+def test_serve_shared_listens_on_host_and_port() -> None:
+    argv = voila_argv(make_dry_run("serve-shared"))
+    assert option(argv, "--Voila.ip") == ["0.0.0.0"]
+    assert option(argv, "--port") == ["8866"]
+    assert option(argv, "--Voila.config_file_paths") == ["config/shared", "."]
+    argv = voila_argv(make_dry_run("serve-shared", "HOST=10.1.2.3", "PORT=9000"))
+    assert option(argv, "--Voila.ip") == ["10.1.2.3"]
+    assert option(argv, "--port") == ["9000"]
+
+
+def test_serve_shared_keeps_the_token_off_the_command_line() -> None:
+    dry_run = make_dry_run("serve-shared")
+    argv = voila_argv(dry_run)
+    assert not [a for a in argv if "token" in a.lower()], argv
+    # The token travels in the environment, from TPOP_KB_TOKEN or freshly generated.
+    assert re.search(r'JUPYTER_TOKEN="\$token" exec \S+/voila ', dry_run)
+    assert 'token="$TPOP_KB_TOKEN"' in dry_run
+    assert "secrets.token_urlsafe(32)" in dry_run
+
+
+# ---------------------------------------------------------------------------
+# make serve-shared: the settings Voila ends up with
+# ---------------------------------------------------------------------------
+
+_EFFECTIVE = textwrap.dedent(
+    """
+    import io, json, logging, sys
+    import nbformat
+    from voila.app import Voila
+    from voila.execute import VoilaExecutor
+
+    app = Voila()
+    app.initialize(sys.argv[1:])
+    app.init_settings()
+    executor = VoilaExecutor(nbformat.v4.new_notebook(), config=app.config)
+    km, vc, idp = app.kernel_manager, app.voila_configuration, app.identity_provider
+
+    # What the server log shows of requests carrying the token.
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    for name in ("tornado.access", "tornado.general", "tornado.application", "Voila"):
+        logging.getLogger(name).addHandler(handler)
+    logging.getLogger("tornado.general").warning(
+        "%d %s: %s", 403, "GET /voila/files/a.py?token=SECRET-1&x=1 (10.0.0.9)", "refused")
+    logging.getLogger("tornado.access").warning(
+        "404 GET /nothing?_xsrf=SECRET-2 (10.0.0.9) 0.5ms")
+    app.log.info("Voila is running at: http://h:1/?token=SECRET-3")
+
+    # The prelaunch hook, run before each page, must read the handler's xsrf_token (which
+    # sets the `_xsrf` cookie) and leave the notebook alone.
+    class Handler:
+        read = False
+        @property
+        def xsrf_token(self):
+            Handler.read = True
+            return b"x"
+    hook = vc.prelaunch_hook
+    hook_result = hook(Handler(), notebook=nbformat.v4.new_notebook(), cwd=".") if hook else 0
+
+    print(json.dumps({
+        "files": app._loaded_config_files,
+        "ip": app.ip, "port_retries": app.port_retries, "open_browser": app.open_browser,
+        "token": idp.token, "auth_enabled": idp.auth_enabled,
+        "allow_password_change": getattr(idp, "allow_password_change", None),
+        "tornado_settings": {k: repr(v) for k, v in app.tornado_settings.items()},
+        "show_tracebacks": vc.show_tracebacks, "strip_sources": vc.strip_sources,
+        "allow_template_override": vc.allow_template_override,
+        "file_allowlist": vc.file_allowlist, "file_denylist": vc.file_denylist,
+        "timeout": executor.timeout, "executor_show_tracebacks": executor.show_tracebacks,
+        "cell_error_instruction": executor.cell_error_instruction,
+        "cell_timeout_instruction": executor.cell_timeout_instruction,
+        "cull_idle_timeout": km.cull_idle_timeout, "cull_interval": km.cull_interval,
+        "cull_connected": km.cull_connected, "cull_busy": km.cull_busy,
+        "log": out.getvalue(),
+        "prelaunch_hook_sets_xsrf_cookie": Handler.read and hook_result is None,
+    }))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def shared_settings() -> dict:
+    argv = voila_argv(make_dry_run("serve-shared"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_TOKEN", "TPOP_KB"))}
+    env.update({"JUPYTER_TOKEN": "a-token-from-the-environment", "JUPYTER_PLATFORM_DIRS": "1"})
+    result = subprocess.run(
+        [sys.executable, "-c", _EFFECTIVE, *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_shared_settings_come_from_the_two_config_files(shared_settings: dict) -> None:
+    assert [Path(f) for f in shared_settings["files"]] == [
+        ROOT / "voila.json",
+        ROOT / "config" / "shared" / "voila.py",
+    ]
+    assert shared_settings["ip"] == "0.0.0.0"
+    assert shared_settings["port_retries"] == 0  # a busy port is an error, not a new port
+    assert shared_settings["open_browser"] is False
+
+
+def test_shared_server_requires_the_token(shared_settings: dict) -> None:
+    assert shared_settings["auth_enabled"] is True
+    assert shared_settings["token"] == "a-token-from-the-environment"
+    assert shared_settings["allow_password_change"] is False
+
+
+def test_shared_pages_get_the_cookie_their_closing_request_needs(shared_settings: dict) -> None:
+    assert shared_settings["prelaunch_hook_sets_xsrf_cookie"] is True
+
+
+def test_shared_server_hides_tracebacks_and_sources(shared_settings: dict) -> None:
+    assert shared_settings["show_tracebacks"] is False
+    assert shared_settings["executor_show_tracebacks"] is False
+    assert shared_settings["strip_sources"] is True
+    assert shared_settings["allow_template_override"] == "NO"
+    for key in ("cell_error_instruction", "cell_timeout_instruction"):
+        text = shared_settings[key]
+        assert "Rechargez la page" in text and "Reload the page" in text
+        assert "show_tracebacks" not in text and "--" not in text  # no server options shown
+
+
+def test_shared_server_serves_only_raster_images(shared_settings: dict) -> None:
+    allow, deny = shared_settings["file_allowlist"], shared_settings["file_denylist"]
+
+    def served(path: str) -> bool:
+        return any(re.fullmatch(p, path, re.I) for p in allow) and not any(
+            re.fullmatch(p, path, re.I) for p in deny
+        )
+
+    for path in ("logo.png", "img/Logo.PNG", "photo.jpg", "photo.jpeg", "anim.gif"):
+        assert served(path), path
+    for path in (
+        "index.ipynb",
+        "helper.py",
+        "orders.csv",
+        "orders.xlsx",
+        "voila.json",
+        "settings.yaml",
+        "drawing.svg",
+        "page.html",
+        ".hidden.png",
+        "img/.cache/x.png",
+        "x.png.py",
+    ):
+        assert not served(path), path
+
+
+def test_shared_server_limits_time_and_idle_kernels(shared_settings: dict) -> None:
+    assert 0 < shared_settings["timeout"] <= 120
+    assert 0 < shared_settings["cull_idle_timeout"] <= 900
+    assert 0 < shared_settings["cull_interval"] <= shared_settings["cull_idle_timeout"] / 4
+    assert shared_settings["cull_connected"] is False  # an open tab keeps its kernel
+    assert shared_settings["cull_busy"] is True  # a closed tab's runaway work is stopped
+
+
+def test_shared_server_keeps_the_upload_limit_of_voila_json(shared_settings: dict) -> None:
+    root = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+    limit = root["Voila"]["tornado_settings"]["websocket_max_message_size"]
+    assert shared_settings["tornado_settings"]["websocket_max_message_size"] == repr(limit)
+    # No cross-origin access is opened (jupyter_server's allow_origin settings stay unset).
+    assert not [k for k in shared_settings["tornado_settings"] if "origin" in k]
+
+
+def test_shared_server_log_never_holds_the_token(shared_settings: dict) -> None:
+    log = shared_settings["log"]
+    assert "SECRET" not in log
+    assert log.count("[secret]") == 3, log
+    assert "/voila/files/a.py?token=[secret]&x=1 (10.0.0.9)" in log
+
+
+# ---------------------------------------------------------------------------
+# Minimum versions (docs/security.md gives the advisories behind each one)
+# ---------------------------------------------------------------------------
+
+SECURITY_PINS = ("jupyter-server", "voila", "tornado")
+
+
+def _pins() -> dict[str, Version]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = {}
+    for spec in project["dependencies"]:
+        found = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", spec.replace(" ", ""))
+        if found:
+            pins[re.sub(r"[-_.]+", "-", found.group(1)).lower()] = Version(found.group(2))
+    return pins
+
+
+@pytest.mark.parametrize("package", SECURITY_PINS)
+def test_security_pins_are_installed_and_documented(package: str) -> None:
+    pins = _pins()
+    assert package in pins, f"pyproject.toml: pin a minimum version of {package}"
+    assert Version(version(package)) >= pins[package]
+    doc = SECURITY_DOC.read_text(encoding="utf-8")
+    row = next((ln for ln in doc.splitlines() if ln.startswith(f"| {package} ")), "")
+    assert f">= {pins[package]}" in row, f"docs/security.md: no row {package} >= {pins[package]}"
+    assert "GHSA-" in row or "CVE-" in row, f"docs/security.md: name the advisories for {package}"
