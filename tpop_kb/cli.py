@@ -136,7 +136,9 @@ def _csv_lines(table: object) -> object:
     cells = []
     for column in table.columns:
         text = pc.fill_null(pc.cast(column, pa.string()), "")
-        special = pc.match_substring_regex(text, '[",\r\n]')
+        special = pc.match_substring(text, ",")
+        for char in ('"', "\n", "\r"):
+            special = pc.or_(special, pc.match_substring(text, char))
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
         cells.append(pc.if_else(special, quoted, text))
     return pc.binary_join_element_wise(*cells, ",")

@@ -667,10 +667,14 @@ def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
             out[column] = _unknown_column(column, n)
             continue
         cells = raw[header]
-        codes, uniques = pd.factorize(cells.astype(object).fillna(""), use_na_sentinel=False)
-        uniques = np.asarray(uniques, dtype=object)
+        if column in ("order_id", "tracking_number"):  # mostly distinct: no factorising
+            values, messages = _parse_identifiers(column, _as_text_array(cells))
+            codes = np.arange(n)
+        else:
+            codes, uniques = pd.factorize(_as_text_array(cells), use_na_sentinel=False)
+            uniques = np.asarray(uniques, dtype=object)
         if column in ("order_id", "tracking_number"):
-            values, messages = _parse_identifiers(column, uniques)
+            pass
         elif column == "shipped_at":
             values, messages = _parse_dates(uniques)
         else:
@@ -694,6 +698,17 @@ _SPACE_CLASS = (  # real characters, not escapes: the same class for RE2 (pyarro
 )
 
 
+def _as_text_array(cells: Any) -> Any:
+    """A column of cells as Arrow-backed text ('' for missing), without a Python loop."""
+    import pandas as pd
+
+    if isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow":
+        text = cells.astype("string[pyarrow]")
+    else:
+        text = cells.astype(object).where(cells.notna(), "").astype(str).astype("string[pyarrow]")
+    return text.fillna("")
+
+
 def _parse_each(column: str, uniques: Any) -> tuple[Any, Any]:
     import numpy as np
 
@@ -713,7 +728,10 @@ def _parse_identifiers(column: str, uniques: Any) -> tuple[Any, Any]:
     import numpy as np
     import pandas as pd
 
-    text = pd.Series(uniques, dtype="string[pyarrow]")
+    if not isinstance(uniques, pd.Series):
+        uniques = pd.Series(uniques, dtype="string[pyarrow]")
+    text = uniques.reset_index(drop=True)
+    uniques = text.to_numpy(dtype=object)
     cleaned = text.str.replace(_SPACE_CLASS + "+", " ", regex=True).str.strip(" ")
     if column == "tracking_number":
         cleaned = cleaned.str.replace(" ", "", regex=False)

@@ -526,13 +526,20 @@ def triage_table(
     # Reasons and article references, per outcome
     values = {"days_since_shipped": days_text, "recheck_at": readable_recheck,
               "contact_from": contact}
-    reason = pa.array([""] * n, type=pa.string()) if n else pa.array([], pa.string())
     refs = np.array([";".join(tree.nodes[k].passages) for k in names], dtype=object)
+    pieces, rows = [], []
     for code, node in tree.outcomes.items():
-        mask = position == index[code]
-        if mask.any():
-            rendered = _render(node.reason["en"], values, tree, n)
-            reason = pc.if_else(pa.array(mask), rendered, reason)
+        where = np.flatnonzero(position == index[code])
+        if len(where):
+            taken = {k: pc.take(v, pa.array(where)) for k, v in values.items()}
+            pieces.append(_render(node.reason["en"], taken, tree, len(where)))
+            rows.append(where)
+    if pieces:  # each outcome's reasons, put back in row order
+        order = np.argsort(np.concatenate(rows), kind="stable")
+        reason = pc.take(pa.concat_arrays([p.combine_chunks() if hasattr(p, "combine_chunks")
+                                           else p for p in pieces]), pa.array(order))
+    else:
+        reason = pa.array([], type=pa.string())
 
     tracking = facts["_tracking"]
     destination = destination_post_urls(orders["destination_country"].to_numpy(dtype=object),
