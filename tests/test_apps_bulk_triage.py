@@ -1,0 +1,492 @@
+"""The bulk triage page without a browser: upload, mapping, validation, triage, table, files."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tpop_kb import data_dir, knowledge, read_orders, triage_frame
+from tpop_kb.apps.bulk_triage import (
+    BulkTriageApp,
+    file_size,
+    sample_files,
+    settings,
+    split_errors,
+    upload_limit,
+)
+from tpop_kb.apps.transfer import DownloadButton, FileDrop
+from tpop_kb.cli import main as cli_main
+from tpop_kb.export import to_csv_bytes
+from tpop_kb.triage import OUTCOMES, OUTPUT_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = data_dir() / "samples"
+AS_OF = "2026-11-26T10:00"
+AS_OF_DT = dt.datetime(2026, 11, 26, 10, 0)
+
+
+def upload(app: BulkTriageApp, name: str, content: bytes) -> None:
+    """What the browser's FileDrop does once a file has arrived."""
+    app.upload.value = {"serial": time.monotonic_ns(), "name": name, "size": len(content),
+                        "content": content}
+
+
+def triaged(app: BulkTriageApp, name: str, content: bytes, as_of: str = AS_OF) -> None:
+    upload(app, name, content)
+    app.as_of.value = as_of
+    app.run_button.click()
+    assert app.fault.value == "", app.fault.value
+
+
+def summary_counts(app: BulkTriageApp) -> dict[str, int]:
+    return {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r'data-outcome="(\w+)" data-count="(\d+)"', app.summary.value)
+    }
+
+
+def cli_rows(path: Path, tmp_path: Path) -> list[list[str]]:
+    out = tmp_path / f"{path.stem}.cli.csv"
+    assert cli_main(["triage", str(path), "--as-of", AS_OF, "-o", str(out)]) == 0
+    with open(out, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def shown_count(app: BulkTriageApp) -> int:
+    return int(re.search(r'data-shown="(\d+)"', app.result_table.count.value).group(1))
+
+
+# -- settings and wording ---------------------------------------------------------------
+
+
+def test_upload_limit_equals_voila_json():
+    config = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+    websocket = config["Voila"]["tornado_settings"]["websocket_max_message_size"]
+    assert upload_limit() == websocket
+    assert upload_limit() >= 50 * 1000 * 1000, "the issue asks for files of at least 50 MB"
+    assert settings()["upload"]["chunk_bytes"] * 4 <= websocket, "pieces far below the limit"
+
+
+def test_wording_in_both_languages_with_the_same_placeholders():
+    def leaves(node, where):
+        if isinstance(node, dict) and set(node) == {"en", "fr"}:
+            yield where, node
+        else:
+            assert isinstance(node, dict), f"{where}: expected a mapping or {{en, fr}}"
+            for key, child in node.items():
+                yield from leaves(child, f"{where}.{key}")
+
+    found = list(leaves(knowledge().ui["bulk_triage"], "bulk_triage"))
+    assert len(found) > 100
+    for where, texts in found:
+        assert str(texts["en"]).strip() and str(texts["fr"]).strip(), where
+        holes = [sorted(re.findall(r"\{(\w+)\}", str(texts[lang]))) for lang in ("en", "fr")]
+        assert holes[0] == holes[1], where
+
+
+def test_every_output_column_has_a_heading():
+    columns = knowledge().ui["bulk_triage"]["columns"]
+    for column in (*OUTPUT_COLUMNS, "row", "destination_country"):
+        assert column in columns, f"bulk_triage.columns.{column} is missing"
+
+
+def test_file_sizes_are_readable():
+    assert file_size(64 * 1024 * 1024, "fr") == "64 Mo"
+    assert file_size(64 * 1024 * 1024, "en") == "64 MB"
+    assert file_size(1536, "en") == "1.5 KB"
+    assert file_size(1536, "fr") == "1,5 Ko"
+    assert file_size(12, "fr") == "12 octets"
+
+
+def test_split_errors():
+    assert split_errors("") == []
+    assert split_errors("shipped_at: 'x' is not a date; order_id: empty") == [
+        ("shipped_at", "'x' is not a date"),
+        ("order_id", "empty"),
+    ]
+    assert split_errors("tracking_status: 'a; b' is not a known value (expected x, y)") == [
+        ("tracking_status", "'a; b' is not a known value (expected x, y)")
+    ]
+
+
+# -- the page ------------------------------------------------------------------------------
+
+
+def test_page_builds_in_french_with_the_limit_and_samples():
+    app = BulkTriageApp()
+    assert {"tpop-app", "tpop-bulk"} <= set(app.root._dom_classes)
+    assert "tpop-upload" in app.upload._dom_classes
+    assert "tpop-run-button" in app.run_button._dom_classes
+    assert "tpop-download-csv" in app.download_csv._dom_classes
+    assert "tpop-download-xlsx" in app.download_xlsx._dom_classes
+    assert app.upload.max_bytes == upload_limit()
+    assert "64 Mo" in app.upload.hint
+    assert app.run_button.disabled
+    assert app.run_button.description == "Trier les commandes"
+    assert [v for _, v in app.sample_picker.options][1:] == sample_files()
+    assert {"orders.csv", "orders_fr.csv"} <= set(sample_files())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", app.as_of.value)
+    assert app.fault.value == ""
+
+
+@pytest.mark.parametrize("sample", ["orders.csv", "orders_fr.csv"])
+def test_sample_triage_equals_the_cli(sample, tmp_path):
+    app = BulkTriageApp()
+    app.sample_picker.value = sample
+    app.sample_button.click()
+    assert app.as_of.value == settings()["samples"]["as_of"] == AS_OF
+    assert app.state.mapping["order_id"], app.state.mapping
+    assert not app.run_button.disabled
+    app.run_button.click()
+    expected = cli_rows(SAMPLES / sample, tmp_path)
+    got = list(csv.reader(io.StringIO(app.download_csv.click().decode("utf-8-sig"))))
+    assert got == expected
+    counts = summary_counts(app)
+    assert set(counts) == set(OUTCOMES)
+    cli_counts = pd.Series([r[1] for r in expected[1:]]).value_counts()
+    assert counts == {c: int(cli_counts.get(c, 0)) for c in OUTCOMES}
+    assert sum(counts.values()) == 360 == len(app.result)
+    assert all(counts[c] > 0 for c in OUTCOMES), "the samples cover every outcome"
+    assert shown_count(app) == 360
+    assert app.download_csv.last[0].endswith(".csv")
+
+
+def test_french_export_uploaded_through_the_file_widget(tmp_path):
+    app = BulkTriageApp()
+    content = (SAMPLES / "orders_fr.csv").read_bytes()
+    triaged(app, "commandes.csv", content)
+    assert "commandes.csv" in app.file_status.value and "360 lignes lues" in app.file_status.value
+    assert app.state.mapping["shipped_at"] == "Date d'expédition"
+    table = read_orders(content, name="x.csv")
+    stats = dict(re.findall(r'tpop-count-(\w+)" data-count="(\d+)"', app.validation.value))
+    invalid = int((app.result["error"] != "").sum())
+    assert stats == {"rows_read": "360", "valid": str(360 - invalid), "invalid": str(invalid)}
+    assert invalid >= table.invalid > 0
+    # the rows to check: row, column, value and why
+    assert "31/02/2026" in app.validation.value or "2026-13-05" in app.validation.value
+    assert app.validation.value.count("<tr data-row=") >= invalid
+    expected = cli_rows(SAMPLES / "orders_fr.csv", tmp_path)
+    data = app.download_xlsx.click()
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    rows = [["" if v is None else str(v) for v in r] for r in book["triage"].iter_rows(
+        values_only=True)]
+    assert rows == expected
+    about = {r[0]: r[1] for r in book["about"].iter_rows(values_only=True)}
+    assert about["Fichier"] == "commandes.csv" and about["Commandes"] == 360
+    book.close()
+
+
+def test_progress_bar_runs_in_steps_with_the_same_result(monkeypatch):
+    app = BulkTriageApp()
+    app._settings = {**app._settings, "triage": {"chunk_rows": 50}}
+    steps = []
+    app.state.observe(lambda c: steps.append(c["new"]), names="done")
+    triaged(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    assert steps == [50, 100, 150, 200, 250, 300, 350, 360]
+    assert app.progress.value == 360 and app.progress.max == 360
+    assert app.progress.layout.display == "none"  # hidden once done
+    whole = triage_frame(read_orders(SAMPLES / "orders.csv").orders, AS_OF_DT)
+    pd.testing.assert_frame_equal(app.result, whole)
+    assert "360 commandes triées" in app.run_status.value
+
+
+def test_language_switches_every_text_live():
+    app = BulkTriageApp()
+    triaged(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    french_chart = app.chart_images[0].value
+    app.lang_toggle.value = "en"
+    assert "Bulk triage" in app.intro.value
+    assert app.run_button.description == "Triage the orders"
+    assert app.upload.button_label == "Choose a file" and "64 MB" in app.upload.hint
+    assert "360 rows read" in app.file_status.value
+    assert "Rows to check" in app.validation.value
+    assert "Orders per" not in app.summary.value and "Next action per order" in app.summary.value
+    assert knowledge().tree.outcomes["delivered"].title["en"] in app.summary.value
+    assert "Orders 1–25 of 360" in app.result_table.count.value
+    assert "Next action" in app.result_table.table.value
+    assert app.download_csv.label == "Download CSV"
+    assert app.mapping_head[0].value == "Information"
+    assert app.chart_images[0].value != french_chart
+    assert "Livré" not in app.summary.value
+    app.lang_toggle.value = "fr"
+    assert app.chart_images[0].value == french_chart
+    assert "Prochaine action par commande" in app.summary.value
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reason, words",
+    [
+        ("too_big", ["huge.csv", "70 Mo", "64 Mo"]),
+        ("wrong_kind", ["photo.png", "CSV", ".xlsx"]),
+        ("several", ["un seul fichier"]),
+        ("empty", ["vide.csv", "vide"]),
+        ("incomplete", ["n'est pas arrivé entier"]),
+    ],
+)
+def test_refused_files_get_a_clear_message(reason, words):
+    app = BulkTriageApp()
+    name = {"too_big": "huge.csv", "wrong_kind": "photo.png", "empty": "vide.csv"}.get(reason, "x")
+    app.upload.rejected = {"serial": 1, "name": name, "size": 70 * 1024 * 1024, "reason": reason}
+    status = app.file_status.value
+    assert 'data-tone="error"' in status and 'role="alert"' in status
+    for word in words:
+        assert word.replace("'", "&#x27;") in status or word in status, (word, status)
+    assert app.run_button.disabled and app.fault.value == ""
+
+
+@pytest.mark.parametrize(
+    "name, content, words",
+    [
+        ("image.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, ["PNG"]),
+        ("empty.csv", b"   \n", ["empty"]),
+        ("bad.xlsx", b"PK\x03\x04not a workbook", ["ZIP"]),
+    ],
+)
+def test_unreadable_files_say_why(name, content, words):
+    app = BulkTriageApp()
+    upload(app, name, content)
+    status = app.file_status.value
+    assert 'data-tone="error"' in status and name in status
+    assert "<pre" in status
+    for word in words:
+        assert word in status
+    assert app.fault.value == "" and app.run_button.disabled
+    assert app.result is None
+
+
+def test_file_over_the_limit_is_refused_by_the_page_too():
+    app = BulkTriageApp()
+    app.upload.max_bytes = 10  # the browser checks first; the page never trusts it alone
+    app.upload._on_message(None, {"kind": "start", "id": "a", "name": "big.csv", "size": 11}, [])
+    assert app.upload.rejected["reason"] == "too_big"
+    assert "big.csv" in app.file_status.value and 'data-tone="error"' in app.file_status.value
+
+
+def test_file_drop_assembles_pieces():
+    drop = FileDrop(chunk_bytes=4)
+    seen = []
+    drop.observe(lambda c: seen.append(c["new"]), names="value")
+    drop._on_message(None, {"kind": "start", "id": "f1", "name": "o.csv", "size": 10}, [])
+    assert drop.sending_size == 10 and drop.sending_name == "o.csv"
+    for offset, piece in ((0, b"abcd"), (4, b"efgh"), (8, b"ij")):
+        drop._on_message(None, {"kind": "chunk", "id": "f1", "offset": offset},
+                         [memoryview(piece)])
+    assert drop.received == 10
+    drop._on_message(None, {"kind": "end", "id": "f1"}, [])
+    assert seen[-1]["content"] == b"abcdefghij" and seen[-1]["name"] == "o.csv"
+    assert drop.sending_size == 0
+    # a piece of another file is ignored; a short file is refused
+    drop._on_message(None, {"kind": "start", "id": "f2", "name": "o.csv", "size": 10}, [])
+    drop._on_message(None, {"kind": "chunk", "id": "zz", "offset": 0}, [memoryview(b"x" * 4)])
+    drop._on_message(None, {"kind": "chunk", "id": "f2", "offset": 0}, [memoryview(b"x" * 4)])
+    drop._on_message(None, {"kind": "end", "id": "f2"}, [])
+    assert drop.rejected["reason"] == "incomplete"
+    drop._on_message(None, {"kind": "start", "id": "f3", "name": "o.pdf", "size": 4}, [])
+    assert drop.rejected["reason"] == "wrong_kind"
+
+
+def test_download_button_sends_the_file_in_pieces():
+    sent = []
+    button = DownloadButton(build=lambda: b"0123456789", filename="t.csv")
+    button.chunk_bytes = 4
+    button.send = lambda content, buffers=None: sent.append((content, buffers))
+    assert button.click() == b"0123456789"
+    kinds = [c["kind"] for c, _ in sent]
+    assert kinds == ["start", "chunk", "chunk", "chunk", "end"]
+    assert b"".join(bytes(b[0]) for c, b in sent if c["kind"] == "chunk") == b"0123456789"
+    assert sent[0][0]["filename"] == "t.csv" and not button.busy
+    failures = []
+    broken = DownloadButton(build=lambda: 1 / 0, on_failure=failures.append)
+    assert broken.click() is None and isinstance(failures[0], ZeroDivisionError)
+    assert not broken.busy
+
+
+def test_bad_as_of_blocks_the_run_with_a_message():
+    app = BulkTriageApp()
+    upload(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    app.as_of.value = "demain midi"
+    assert app.run_button.disabled
+    assert "tpop-as-of-error" in app.as_of_help.value
+    assert "demain midi" in app.as_of_help.value
+    app.run_button.click()  # a click on a disabled button does nothing
+    assert app.result is None
+    app.as_of.value = "26/11/2026 10:00"
+    assert not app.run_button.disabled
+    app.run_button.click()
+    assert app.state.result_as_of == AS_OF
+
+
+def test_missing_required_column_is_named_then_picked(tmp_path):
+    text = (SAMPLES / "orders.csv").read_text(encoding="utf-8")
+    renamed = text.replace("order_id,", "Ref client,", 1).encode()
+    app = BulkTriageApp()
+    upload(app, "export.csv", renamed)
+    assert app.raw is not None and len(app.raw) == 360
+    assert app.state.mapping["order_id"] == ""
+    message = app.mapping_message.value
+    assert "tpop-mapping-error" in message and "N° de commande" in message
+    assert 'data-missing="order_id"' in message
+    assert app.run_button.disabled
+    assert "tpop-validation-blocked" in app.validation.value
+    assert "Ref client" in [v for _, v in app.mapping_controls["order_id"].options]
+    app.mapping_controls["order_id"].value = "Ref client"
+    assert "tpop-mapping-error" not in app.mapping_message.value
+    assert not app.run_button.disabled
+    app.as_of.value = AS_OF
+    app.run_button.click()
+    expected = cli_rows(SAMPLES / "orders.csv", tmp_path)
+    got = list(csv.reader(io.StringIO(to_csv_bytes(app.result).decode("utf-8-sig"))))
+    assert got == expected
+
+
+def test_changing_a_mapping_reads_the_rows_again():
+    app = BulkTriageApp()
+    triaged(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    before = summary_counts(app)
+    assert app.stale.value == ""
+    app.mapping_controls["tracking_status"].value = ""  # "not in the file"
+    assert (app.orders["tracking_status"] == "").all()
+    assert "tpop-stale-note" in app.stale.value
+    app.run_button.click()
+    after = summary_counts(app)
+    assert after != before
+    assert after["delivered"] == 0, "without a status no order is known as delivered"
+    assert sum(after.values()) == 360
+    assert app.stale.value == ""
+    # a header chosen twice is pointed out, not refused
+    app.mapping_controls["customer_claim"].value = "tracking_status"
+    app.mapping_controls["tracking_status"].value = "tracking_status"
+    assert "tpop-mapping-shared" in app.mapping_message.value
+
+
+def test_customer_text_is_escaped_everywhere():
+    evil = '<img src=x onerror="alert(1)">'
+    content = (
+        "order_id,shipped_at,destination_country,tracking_status\n"
+        f'"{evil}",2026-11-02 09:00,FR,in_transit\n'
+        f'"ok-1",2026-11-02 09:00,"{evil}",in_transit\n'
+    ).encode()
+    app = BulkTriageApp()
+    triaged(app, "<b>evil</b>.csv", content)
+    html = app.file_status.value + app.validation.value + app.result_table.table.value
+    assert "<img" not in html and "<b>evil" not in html
+    assert "&lt;img src=x" in app.result_table.table.value
+    assert "&lt;img src=x" in app.validation.value
+    assert "&lt;b&gt;evil&lt;/b&gt;.csv" in app.file_status.value
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def done_app():
+    app = BulkTriageApp()
+    triaged(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    return app
+
+
+def test_table_filters(done_app):
+    app, table = done_app, done_app.result_table
+    result = app.result
+    counts = result["outcome"].value_counts()
+    table.outcome.value = "contact_tpop"
+    assert shown_count(app) == counts["contact_tpop"]
+    assert set(re.findall(r'<tr data-outcome="(\w+)"', table.table.value)) == {"contact_tpop"}
+    table.country.value = "FR"
+    both = ((result["outcome"] == "contact_tpop") & (app.orders["destination_country"] == "FR"))
+    assert shown_count(app) == int(both.sum())
+    table.reset.click()
+    assert shown_count(app) == 360
+    table.flag.value = "store_sync_missing"
+    assert shown_count(app) == int(result["flags"].str.contains("store_sync_missing").sum()) > 0
+    table.flag.value = "__none__"
+    assert shown_count(app) == int((result["flags"] == "").sum())
+    table.flag.value = "__all__"
+    table.search.value = "tp-2026000"
+    assert 0 < shown_count(app) < 360
+    table.search.value = "no such order"
+    assert shown_count(app) == 0 and "tpop-table-empty" in table.table.value
+    table.reset.click()
+    # options carry counts and localised names
+    labels = dict((v, k) for k, v in table.outcome.options)
+    assert labels["delivered"] == f"Livré ({counts['delivered']})"
+    assert any(k.startswith("Belgique (") for k, _ in table.country.options)
+
+
+def test_table_sort_and_pages(done_app):
+    app, table = done_app, done_app.result_table
+    table.sort.value = "days_since_shipped"
+    table.direction.value = True
+    first = re.search(r'tpop-col-days_since_shipped">(\d+)<', table.table.value).group(1)
+    assert int(first) == int(app.result["days_since_shipped"].max())
+    table.sort.value = "__file__"
+    assert 'data-order="TP-202600007"' in table.table.value.split("</tr>")[1]
+    assert table.first.disabled and not table.next.disabled
+    table.next.click()
+    assert "Commandes 26 à 50 sur 360" in table.count.value
+    table.last.click()
+    assert "Commandes 351 à 360 sur 360" in table.count.value and table.next.disabled
+    table.page_size.value = 100
+    assert "Commandes 1 à 100 sur 360" in table.count.value
+    assert table.table.value.count("<tr data-outcome=") == 100
+    table.page_size.value = 25
+
+
+def test_table_shows_every_output_column_with_links_and_french_reasons(done_app):
+    app = done_app
+    columns = app.displayed_columns()
+    assert set(OUTPUT_COLUMNS) <= set(columns)
+    assert columns[:3] == ["row", "order_id", "outcome"]
+    html = app.result_table.table.value
+    for column in columns:
+        assert f'data-column="{column}"' in html
+    assert 'href="https://www.laposte.fr/' in html and 'rel="noopener noreferrer"' in html
+    assert "Expédié il y a" in html or "Le suivi indique" in html
+
+
+# -- 100,000 orders ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_100k_orders_stay_responsive():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from orders_gen import canonical_csv, generate_orders
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    content = canonical_csv(generate_orders(100_000, AS_OF_DT, seed=11)).encode()
+    app = BulkTriageApp()
+    started = time.perf_counter()
+    triaged(app, "big.csv", content)
+    took = time.perf_counter() - started
+    assert len(app.result) == 100_000 == len(app.raw)
+    assert sum(summary_counts(app).values()) == 100_000
+    assert took < 60, took
+    table = app.result_table
+    for action in (
+        lambda: setattr(table.outcome, "value", "delivered"),
+        lambda: setattr(table.country, "value", "BE"),
+        lambda: setattr(table.sort, "value", "order_id"),
+        lambda: setattr(table.direction, "value", True),
+        lambda: table.next.click(),
+        lambda: table.reset.click(),
+    ):
+        started = time.perf_counter()
+        action()
+        assert time.perf_counter() - started < 1.5, action
+    assert table.table.value.count("<tr data-outcome=") == 25
+    assert shown_count(app) == 100_000
+    assert len(app.download_csv.click().splitlines()) == 100_001
