@@ -80,21 +80,19 @@ def measure_clicks(browser, base: str, clicks: int) -> tuple[list[float], float]
 
 
 def measure_upload(browser, base: str, path: Path, runs: int) -> list[float]:  # noqa: ANN001
+    """From choosing the file to the summary of counts per outcome (upload, read, triage)."""
     times = []
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
         page.goto(f"{base}/voila/render/bulk_triage.ipynb")
-        page.wait_for_selector(".tpop-upload button.widget-upload", timeout=TIMEOUT)
+        page.wait_for_selector(".tpop-upload .tpop-choose-file", timeout=TIMEOUT)
         with page.expect_file_chooser() as chooser:
-            page.click(".tpop-upload button.widget-upload")
+            page.click(".tpop-upload .tpop-choose-file")
         start = time.perf_counter()
         chooser.value.set_files(str(path))
-        run = page.locator(".tpop-run-button")
-        run.wait_for(state="visible", timeout=TIMEOUT)
-        if run.is_enabled():
-            page.wait_for_selector(".tpop-run-button:enabled", timeout=TIMEOUT)
-            run.click()
+        page.wait_for_selector(".tpop-file-message[data-tone=done]", timeout=TIMEOUT)
+        page.locator("button.tpop-run-button").click(timeout=TIMEOUT)
         page.wait_for_selector(".tpop-summary [data-outcome][data-count]", timeout=TIMEOUT)
         times.append(time.perf_counter() - start)
         context.close()
