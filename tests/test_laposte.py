@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -404,7 +406,7 @@ def test_cli_live_fills_the_status(httpserver, tmp_path):
         env={ENV_KEY: KEY, ENV_URL: httpserver.url_for(BASE)},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    outcomes = [line.split(",")[1] for line in done.stdout.splitlines()[1:]]
+    outcomes = [row[1] for row in list(csv.reader(io.StringIO(done.stdout)))[1:]]
     assert outcomes[0] == "delivered"  # offline: wait_before_contact
     assert "2 of 3 order(s) without a tracking status (or with 'none') got one" in done.stderr
     assert KEY not in done.stderr + done.stdout
@@ -420,6 +422,6 @@ def test_cli_live_without_a_key_goes_on_offline(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f"live status is off: {ENV_KEY} is not set" in done.stderr
-    outcomes = [line.split(",")[1] for line in done.stdout.splitlines()[1:]]
+    outcomes = [row[1] for row in list(csv.reader(io.StringIO(done.stdout)))[1:]]
     assert outcomes[0] == "wait_before_contact"
     assert "Traceback" not in done.stderr

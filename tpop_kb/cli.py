@@ -128,35 +128,18 @@ def _summary(outcomes: Sequence[str], total: int) -> str:
     return f"{total} {noun}: " + (", ".join(parts) if parts else "none")
 
 
-def _csv_lines(table: object) -> object:
-    """The rows of an Arrow table as CSV lines, quoted only where needed (RFC 4180), in Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    cells = []
-    for column in table.columns:
-        text = pc.fill_null(pc.cast(column, pa.string()), "")
-        special = pc.match_substring(text, ",")
-        for char in ('"', "\n", "\r"):
-            special = pc.or_(special, pc.match_substring(text, char))
-        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-        cells.append(pc.if_else(special, quoted, text))
-    return pc.binary_join_element_wise(*cells, ",")
-
-
 def _write_csv(table: object, output: str) -> None:
-    """The result as UTF-8 CSV: a header line, then one line per order."""
-    header = ",".join(table.column_names) + "\n"
-    lines = _csv_lines(table) if table.num_rows else None
-    body = ("\n".join(lines.to_pylist()) + "\n") if lines is not None else ""
-    data = (header + body).encode("utf-8")
+    """The result as UTF-8 CSV: a header line, then one line per order (Arrow's writer;
+    text values are quoted, empty days are left empty)."""
+    import pyarrow.csv as pacsv
+
+    options = pacsv.WriteOptions(quoting_style="needed")
     if output == "-":
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        pacsv.write_csv(table, sys.stdout.buffer, options)
         sys.stdout.buffer.flush()
     else:
-        with open(output, "wb") as handle:
-            handle.write(data)
+        pacsv.write_csv(table, output, options)
 
 
 def _triage(args: argparse.Namespace) -> int:
