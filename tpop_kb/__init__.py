@@ -24,6 +24,7 @@ from .orders import (
     order_from_record,
     read_orders,
 )
+from .paste import PastedOrder, PasteError, parse_paste
 from .postal import (
     Operator,
     TrackingCheck,
@@ -32,12 +33,27 @@ from .postal import (
     destination_post_url,
     operators,
 )
-from .triage import OUTCOMES, OUTPUT_COLUMNS, Decision, la_poste_url, triage_frame, triage_order
+from .replies import Draft, drafts
+from .triage import (
+    OUTCOMES,
+    OUTPUT_COLUMNS,
+    Decision,
+    la_poste_url,
+    triage_frame,
+    triage_order,
+    triage_table,
+)
 from .workdays import activation_deadline, activation_deadlines, is_working_day, now_paris
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Draft",
+    "PasteError",
+    "PastedOrder",
+    "drafts",
+    "parse_paste",
+    "triage_table",
     "CANONICAL_COLUMNS",
     "OUTCOMES",
     "OUTPUT_COLUMNS",
