@@ -9,7 +9,7 @@ import pytest
 
 from tpop_kb import knowledge
 from tpop_kb.apps import LandingApp
-from tpop_kb.apps._base import t
+from tpop_kb.apps._base import esc, t
 from tpop_kb.apps.landing import PAGES, notebooks_dir
 from tpop_kb.apps.style import TONES, style_widget
 
@@ -186,3 +186,50 @@ def test_a_failing_callback_shows_a_message_and_the_page_keeps_working(tmp_path)
     assert app.fault.layout.display is None
     app.lang_toggle.value = "en"  # still alive
     assert app.state.lang == "en"
+
+
+def _wait_for_watch(app, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while app.state.watch is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return app.state.watch
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_article_watch_banner(httpserver, monkeypatch, tmp_path, changed):
+    """The banner compares the published page (a loopback server here) with the stored copy."""
+    from test_article_watch import changed_text, help_page
+
+    from tpop_kb import article_watch
+    from tpop_kb.apps import LandingApp
+    from tpop_kb.knowledge import knowledge
+
+    text = knowledge().article.text
+    page = help_page(changed_text(text) if changed else text)
+    httpserver.expect_request("/en/article/ubh8wu").respond_with_data(
+        page, content_type="text/html; charset=utf-8")
+    monkeypatch.setenv("TPOP_KB_ARTICLE_URL", httpserver.url_for("/en/article/ubh8wu"))
+    monkeypatch.delenv("TPOP_KB_OFFLINE", raising=False)
+    monkeypatch.setattr(article_watch, "_CACHE", {})
+    app = LandingApp(lang="en", notebooks=tmp_path)
+    result = _wait_for_watch(app)
+    assert result is not None and result.status == ("changed" if changed else "unchanged")
+    assert f'data-status="{result.status}"' in app.watch_banner.value
+    app.lang_toggle.value = "fr"
+    assert esc(result.message("fr")) in app.watch_banner.value
+
+
+def test_article_watch_offline_never_blocks(monkeypatch, tmp_path):
+    from tpop_kb import article_watch
+    from tpop_kb.apps import LandingApp
+
+    monkeypatch.setenv("TPOP_KB_ARTICLE_URL", "http://127.0.0.1:9/nowhere")  # refused at once
+    monkeypatch.setattr(article_watch, "_CACHE", {})
+    app = LandingApp(lang="fr", notebooks=tmp_path)
+    assert app.pages.value  # the page is there before the check answers
+    result = _wait_for_watch(app)
+    assert result.status == "unavailable"
+    assert 'data-status="unavailable"' in app.watch_banner.value
+    assert "Impossible de vérifier" in app.watch_banner.value

@@ -17,7 +17,7 @@ import traitlets
 from babel.dates import format_date
 
 from ..knowledge import knowledge
-from ._base import App, AppState, esc, t
+from ._base import App, AppState, esc, guarded, t
 from .style import style_widget
 
 __all__ = ["PAGES", "LandingApp", "LandingState", "notebooks_dir"]
@@ -64,9 +64,11 @@ def _available(folder: Path | None) -> list[str]:
 
 
 class LandingState(AppState):
-    """The language (from :class:`AppState`) and the notebooks that exist."""
+    """The language (from :class:`AppState`), the notebooks that exist, the article watch."""
 
     available = traitlets.List(traitlets.Unicode())
+    #: the article-change watch (tpop_kb.article_watch.WatchResult), None while checking
+    watch = traitlets.Any(None, allow_none=True)
 
 
 class LandingApp(App):
@@ -75,10 +77,18 @@ class LandingApp(App):
     css_class = "tpop-app"
     state_class = LandingState
 
-    def __init__(self, lang: str = "fr", notebooks: Path | str | None = None, **state: Any) -> None:
+    def __init__(
+        self,
+        lang: str = "fr",
+        notebooks: Path | str | None = None,
+        watch: bool = True,
+        **state: Any,
+    ) -> None:
         folder = Path(notebooks) if notebooks is not None else notebooks_dir()
         state.setdefault("available", _available(folder))
         super().__init__(lang=lang, **state)
+        if watch and hasattr(self, "watch_banner"):
+            self._start_watch()
 
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
@@ -90,14 +100,37 @@ class LandingApp(App):
         self.intro = widgets.HTML()
         self.pages = widgets.HTML()
         self.about = widgets.HTML()
-        for part in (self.intro, self.pages, self.about):
+        self.watch_banner = widgets.HTML()
+        self.watch_banner.add_class("tpop-article-watch")
+        for part in (self.intro, self.pages, self.about, self.watch_banner):
             part.layout.width = "100%"
-        self.root.children = [style_widget(), self.header, self.intro, self.pages, self.about]
+        self.root.children = [
+            style_widget(), self.header, self.watch_banner, self.intro, self.pages, self.about
+        ]
 
     # -- events --------------------------------------------------------------------
     def _wire(self) -> None:
-        self.state.observe(self._on_state, names=["lang", "available"])
+        self.state.observe(self._on_state, names=["lang", "available", "watch"])
 
+    def _start_watch(self) -> None:
+        """Compare the published article with the stored copy, off the page's thread.
+
+        The page opens at once; the banner says "checking" until the answer comes (a few
+        seconds at most), and "could not check" when offline. Never blocks the page.
+        """
+        import threading
+
+        from ..article_watch import cached_check
+
+        def run() -> None:
+            try:
+                self.state.watch = cached_check()
+            except Exception as exc:  # the watch must never break the page
+                self.show_fault(exc)
+
+        threading.Thread(target=run, name="tpop-article-watch", daemon=True).start()
+
+    @guarded
     def _on_state(self, _change: dict[str, Any]) -> None:
         self._render()
 
@@ -108,6 +141,23 @@ class LandingApp(App):
         self.intro.value = self._intro_html(lang)
         self.pages.value = self._pages_html(lang)
         self.about.value = self._about_html(lang)
+        self.watch_banner.value = self._watch_html(self.state.watch, lang)
+
+    @staticmethod
+    def _watch_html(result: Any, lang: str) -> str:
+        """The article-change banner: checking, unchanged, changed, or could not check."""
+        if result is None:
+            return (
+                '<div class="tpop-watch tpop-small tpop-muted" data-status="checking">'
+                f'{esc(t("landing.watch_checking", lang))}</div>'
+            )
+        tone = {"changed": "tpop-tone-escalate", "unchanged": "tpop-tone-done"}.get(
+            result.status, "tpop-tone-wait"
+        )
+        return (
+            f'<div class="tpop-watch tpop-callout {tone}" data-status="{esc(result.status)}">'
+            f"{esc(result.message(lang))}</div>"
+        )
 
     @staticmethod
     def _brand_html(lang: str) -> str:
