@@ -32,7 +32,7 @@ import traitlets
 
 from ..knowledge import KnowledgeError, knowledge
 
-__all__ = ["App", "AppState", "LANG_OPTIONS", "esc", "guarded", "t"]
+__all__ = ["App", "AppState", "LANG_OPTIONS", "esc", "guarded", "t", "validate_data"]
 
 log = logging.getLogger("tpop_kb.apps")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,6 +48,13 @@ _KNOWLEDGE_TEXT = {
     "person who maintains the data files:",
     "fr": "La base de connaissances n'a pas pu être chargée : cette page ne peut pas "
     "s'ouvrir. Transmettez ce message à la personne qui gère les fichiers de données :",
+}
+
+_KNOWLEDGE_LATE_TEXT = {
+    "en": "A knowledge data file could not be read, so this could not be done. Tell the "
+    "person who maintains the data files:",
+    "fr": "Un fichier de la base de connaissances n'a pas pu être lu : cette action n'a "
+    "pas pu aboutir. Transmettez ce message à la personne qui gère les fichiers de données :",
 }
 
 
@@ -66,6 +73,23 @@ def guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 LANG_OPTIONS = [("Français", "fr"), ("English", "en")]
+
+
+def validate_data() -> None:
+    """Load and check every data file the pages use, at start-up (each is read once).
+
+    The knowledge base (articles, tree, columns, links, wording), the destination postal
+    services and tracking-number shapes of ``postal.yaml``, and the reply templates: a
+    broken one raises :class:`~tpop_kb.knowledge.KnowledgeError` naming the file and the
+    line before the page is built, not in the middle of a triage.
+    """
+    from ..postal import number_shapes, operators
+    from ..replies import replies
+
+    knowledge().validate()
+    operators()
+    number_shapes()
+    replies()
 
 
 def esc(value: Any) -> str:
@@ -109,8 +133,10 @@ class App:
         self.root.add_class(self.css_class)
         self.fault = widgets.HTML(layout=widgets.Layout(display="none"))
         self.fault.add_class("tpop-fault")
+        #: the data error the page shows instead of itself (None: the page is built)
+        self.knowledge_error: KnowledgeError | None = None
         try:
-            knowledge().validate()
+            validate_data()
             self._build()
             traitlets.link((self.lang_toggle, "value"), (self.state, "lang"))
             self._wire()
@@ -118,19 +144,46 @@ class App:
         except KnowledgeError as exc:
             self._show_knowledge_error(exc, lang)
             return
+        # the banner the browser shows if this page's kernel goes away (connection.py)
+        from .connection import ConnectionWatch
+
+        self.connection = ConnectionWatch()
+        self.connection.add_class("tpop-connection-watch")
+        self._connection_texts()
+        self.state.observe(self._connection_texts, names="lang")
         children = list(self.root.children)
         first = 1 if children and "tpop-style" in children[0]._dom_classes else 0
-        self.root.children = (*children[:first], self.fault, *children[first:])
+        self.root.children = (
+            *children[:first], self.fault, *children[first:], self.connection
+        )
+
+    def _connection_texts(self, _change: Any = None) -> None:
+        lang = self.state.lang
+        self.connection.title = t("common.connection_lost.title", lang)
+        self.connection.message = t("common.connection_lost.text", lang)
+        self.connection.button_label = t("common.connection_lost.reload", lang)
 
     # -- faults -------------------------------------------------------------------
     def show_fault(self, exc: BaseException) -> None:
-        """Show a short message for an unexpected error; log its kind only."""
+        """Show a short message for an unexpected error; log its kind only.
+
+        A data file that fails to load later on (read on first use) is named, with its
+        line: its message holds a path and a line, never what the user was working on.
+        """
         kind = type(exc).__name__
         log.error("%s failed with %s", type(self).__name__, kind)
-        text = _FAULT_TEXT.get(self.state.lang, _FAULT_TEXT["en"]).format(kind=kind)
-        self.fault.value = (
-            f'<div class="tpop-alert tpop-alert-error" role="alert">{esc(text)}</div>'
-        )
+        lang = self.state.lang
+        if isinstance(exc, KnowledgeError):
+            intro = _KNOWLEDGE_LATE_TEXT.get(lang, _KNOWLEDGE_LATE_TEXT["en"])
+            self.fault.value = (
+                '<div class="tpop-alert tpop-alert-error tpop-knowledge-error" role="alert">'
+                f"<p>{esc(intro)}</p><pre>{esc(exc)}</pre></div>"
+            )
+        else:
+            text = _FAULT_TEXT.get(lang, _FAULT_TEXT["en"]).format(kind=kind)
+            self.fault.value = (
+                f'<div class="tpop-alert tpop-alert-error" role="alert">{esc(text)}</div>'
+            )
         self.fault.layout.display = None
 
     def clear_fault(self) -> None:
@@ -139,6 +192,7 @@ class App:
             self.fault.layout.display = "none"
 
     def _show_knowledge_error(self, exc: KnowledgeError, lang: str) -> None:
+        self.knowledge_error = exc
         log.error("knowledge base failed to load: %s", exc)
         intro = _KNOWLEDGE_TEXT.get(lang, _KNOWLEDGE_TEXT["en"])
         self.fault.value = (

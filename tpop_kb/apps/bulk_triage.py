@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import traitlets
 
-from ..knowledge import data_dir, knowledge
+from ..knowledge import KnowledgeError, _line_of, data_dir, knowledge
 from ..orders import (
     CANONICAL_COLUMNS,
     ColumnMapping,
@@ -69,9 +69,48 @@ NOT_IN_FILE = ""
 _BABEL_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 
 
+#: The settings the page needs: section -> its whole numbers > 0 (and ``upload.accept``).
+_REQUIRED_SETTINGS = {
+    "upload": ("max_bytes", "chunk_bytes"),
+    "triage": ("chunk_rows",),
+    "validation": ("max_listed",),
+    "table": (),
+    "charts": ("top_countries", "max_days"),
+}
+
+
 def settings() -> dict[str, Any]:
-    """The page's settings, from ``data/bulk_triage.yaml``."""
-    return knowledge().file("bulk_triage.yaml")
+    """The page's settings, from ``data/bulk_triage.yaml``, checked.
+
+    A missing or malformed file, or a missing setting, raises :class:`KnowledgeError`
+    naming the file and the line; the page then shows it instead of a traceback.
+    """
+    kb = knowledge()
+    raw = kb.file("bulk_triage.yaml")
+    path = kb.root / "bulk_triage.yaml"
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{path}: expected sections {', '.join(_REQUIRED_SETTINGS)}")
+    for section, keys in _REQUIRED_SETTINGS.items():
+        if not isinstance(raw.get(section), dict):
+            raise KnowledgeError(f"{path}{_line_of(path, section)}: section '{section}' "
+                                 "is missing")
+        for key in keys:
+            value = raw[section].get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                where = _line_of(path, key) if key in raw[section] else _line_of(path, section)
+                raise KnowledgeError(f"{path}{where}: {section}.{key} must be a whole "
+                                     "number > 0")
+    accept = raw["upload"].get("accept")
+    pages = raw["table"].get("page_sizes")
+    if not isinstance(accept, list) or not accept:
+        raise KnowledgeError(f"{path}{_line_of(path, 'accept')}: upload.accept must list "
+                             "file name endings")
+    if not isinstance(pages, list) or not pages or not all(
+        isinstance(n, int) and n > 0 for n in pages
+    ):
+        raise KnowledgeError(f"{path}{_line_of(path, 'page_sizes')}: table.page_sizes must "
+                             "list whole numbers > 0")
+    return raw
 
 
 def upload_limit() -> int:
@@ -170,13 +209,13 @@ class BulkTriageApp(App):
         self.result: pd.DataFrame | None = None
         self.notes: list[str] = []
         self._charts: dict[str, tuple[bytes, bytes, bytes]] = {}
-        self._settings = settings()
         state.setdefault("as_of_text", now_paris().strftime(AS_OF_FORMAT))
         super().__init__(lang=lang, **state)
 
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
-        cfg = self._settings
+        # read here, inside the base class's guard: a broken settings file shows its card
+        cfg = self._settings = settings()
         self.root.add_class("tpop-bulk")
         self.brand = widgets.HTML()
         self.brand.add_class("tpop-brand-box")
@@ -383,6 +422,7 @@ class BulkTriageApp(App):
         if not value:
             return
         content = bytes(value["content"])
+        self.upload.value = None  # the file is held once, while it is read, then let go
         self.state.sample = ""
         self._load(content, str(value.get("name") or "upload"), sample=False)
 
@@ -446,9 +486,11 @@ class BulkTriageApp(App):
     def _on_run(self, _button: widgets.Button | None = None) -> None:
         self.run()
 
+    @guarded
     def _on_download_failed(self, exc: BaseException) -> None:
         self.state.download_error = type(exc).__name__
 
+    @guarded
     def _on_lang(self, _change: dict[str, Any]) -> None:
         self.result_table.state.lang = self.state.lang
 

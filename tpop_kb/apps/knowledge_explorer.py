@@ -19,8 +19,8 @@ import traitlets
 from babel.dates import format_date
 
 from ..diagram import question_numbers, tree_svg
-from ..knowledge import Flag, Node, knowledge
-from ._base import App, AppState, esc, t
+from ..knowledge import Flag, KnowledgeError, Node, knowledge
+from ._base import App, AppState, esc, guarded, t
 from .style import style_widget
 
 __all__ = ["KnowledgeExplorerApp", "KnowledgeExplorerState"]
@@ -142,14 +142,18 @@ class KnowledgeExplorerApp(App):
     def __init__(self, lang: str = "fr", selected: str = "", **state: Any) -> None:
         kb = knowledge()
         self.kb = kb
-        self.tree = kb.tree
-        self.article = kb.article
+        self._quiet = False
+        try:
+            self.tree = kb.tree
+            self.article = kb.article
+        except KnowledgeError:  # a broken data file: the base class shows the card naming it
+            super().__init__(lang=lang, **state)
+            return
         self.numbers = question_numbers(self.tree)
         self.items = self._item_ids()
         if selected and selected not in self.items:
             raise KeyError(f"no node or remark '{selected}' in tree.yaml")
         self._cited_by = self._citations()
-        self._quiet = False
         super().__init__(lang=lang, selected=selected, **state)
 
     # -- what can be picked -----------------------------------------------------------
@@ -237,16 +241,20 @@ class KnowledgeExplorerApp(App):
         self.prev_button.on_click(self._on_prev)
         self.next_button.on_click(self._on_next)
 
+    @guarded
     def _on_state(self, _change: dict[str, Any]) -> None:
         self._render()
 
+    @guarded
     def _on_pick(self, change: dict[str, Any]) -> None:
         if not self._quiet:
             self.state.selected = change["new"] or ""
 
+    @guarded
     def _on_prev(self, _button: widgets.Button) -> None:
         self._move(-1)
 
+    @guarded
     def _on_next(self, _button: widgets.Button) -> None:
         self._move(1)
 

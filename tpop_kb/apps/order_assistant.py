@@ -28,6 +28,16 @@ to ``document.execCommand('copy')`` where the Clipboard API is missing (plain-ht
 sites); when both fail it selects the text and says "press Ctrl+C". The handler's code
 is a constant: no customer text is ever put into JavaScript.
 
+Live La Poste status: with ``LAPOSTE_OKAPI_KEY`` set (:func:`tpop_kb.laposte.live_enabled`),
+a small section under the answer card says what La Poste's tracking shows for the order's
+number, with a button to use that status when the order says otherwise. The question goes
+to La Poste in a background thread (:data:`LIVE_TIMEOUT_S` a try, :data:`LIVE_RETRIES`
+retry): the answer never waits for it, and when La Poste is slow or down the section says
+so and the answer stays the one from the order's data.
+
+Faults: every ``_on_*`` callback is :func:`~tpop_kb.apps._base.guarded`; an unexpected
+error shows a short message above the page and the page keeps working.
+
 Nothing on this page logs anything: pastes and links hold customer data.
 """
 
@@ -35,6 +45,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -47,6 +59,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 
 from ..knowledge import knowledge
+from ..laposte import LiveStatus, live_enabled, live_status
 from ..orders import (
     CANONICAL_COLUMNS,
     country_codes,
@@ -56,14 +69,19 @@ from ..orders import (
     parse_datetime,
 )
 from ..paste import PastedOrder, PasteError, parse_paste, parse_record
-from ..postal import check_tracking_number, destination_post, destination_post_url
+from ..postal import (
+    check_tracking_number,
+    destination_post,
+    destination_post_url,
+    normalise_tracking_number,
+)
 from ..postal import ui_text as postal_text
 from ..replies import Draft, drafts, replies
 from ..replies import format_date as format_reply_date
 from ..replies import format_datetime as format_reply_datetime
 from ..triage import Decision, Step, la_poste_url, order_facts, triage_order
 from ..workdays import now_paris, working_days_between
-from ._base import App, AppState, esc, t
+from ._base import App, AppState, esc, guarded, t
 from .style import style_widget
 
 __all__ = ["OrderAssistantApp", "OrderAssistantState", "page_query"]
@@ -77,6 +95,10 @@ CHOICE_STATUS = ("none", "in_transit", "delivered")
 CHOICE_CLAIM = ("none", "not_received", "still_not_received")
 CHOICE_SYNCED = ("true", "false", "")
 TEXT_FIELDS = ("order_id", "shipped_at", "tracking_number")
+#: Live La Poste status: seconds a try, retries, and how long an answer is reused.
+LIVE_TIMEOUT_S = 5.0
+LIVE_RETRIES = 1
+LIVE_REUSE_S = 120.0
 
 _COPY_JS = (
     "var b=this,t=b.closest('.tpop-draft').querySelector('textarea');"
@@ -238,6 +260,10 @@ PAGE_CSS = """
   padding: 28px 22px; color: var(--tpop-muted); background: var(--tpop-canvas);
 }
 .tpop-order-assistant .tpop-home { font-size: 13px; }
+.tpop-order-assistant .tpop-oa-live { gap: 6px; }
+.tpop-order-assistant .tpop-live { padding: 10px 14px; }
+.tpop-order-assistant .tpop-live p { margin: 0 0 2px 0; }
+.tpop-order-assistant .tpop-live-use { align-self: flex-start; padding: 0 14px; }
 @media (max-width: 980px) {
   .tpop-order-assistant .tpop-oa-body { grid-template-columns: minmax(0, 1fr); }
 }
@@ -365,8 +391,14 @@ class OrderAssistantApp(App):
         self.paste_error: PasteError | None = None
         self.decision: Decision | None = None
         self._quiet = False
+        # live La Poste status: the number asked about, answers by number, the worker
+        self._live_lock = threading.RLock()
+        self._live_number = ""
+        self._live_answers: dict[str, tuple[float, LiveStatus]] = {}
+        self._live_thread: threading.Thread | None = None
         super().__init__(lang=lang, **state)
-        self._apply_query(params)
+        if self.knowledge_error is None:
+            self._apply_query(params)
 
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
@@ -469,8 +501,11 @@ class OrderAssistantApp(App):
 
         # 3. the answer
         self.outcome = widgets.HTML()
-        # The live La Poste status (tpop_kb.laposte) goes in this box, under the card.
-        self.live_box = widgets.VBox()
+        # The live La Poste status (tpop_kb.laposte), under the card.
+        self.live_html = widgets.HTML()
+        self.live_use = widgets.Button(layout={"width": "auto"})
+        self.live_use.add_class("tpop-live-use")
+        self.live_box = widgets.VBox([self.live_html, self.live_use])
         self.live_box.add_class("tpop-oa-live")
         self.replies_heading = widgets.HTML()
         most_drafts = max((len(d) for d in replies().outcomes.values()), default=0)
@@ -517,6 +552,7 @@ class OrderAssistantApp(App):
             button.on_click(self._on_answer)
         self.dont_know_button.on_click(self._on_dont_know)
         self.back_button.on_click(self._on_back)
+        self.live_use.on_click(self._on_use_live)
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -527,9 +563,11 @@ class OrderAssistantApp(App):
         finally:
             self._quiet = before
 
+    @guarded
     def _on_lang(self, _change: dict[str, Any]) -> None:
         self._render()
 
+    @guarded
     def _on_paste(self, change: dict[str, Any]) -> None:
         text = change["new"]
         if not text.strip():
@@ -547,6 +585,7 @@ class OrderAssistantApp(App):
         self._reset()
         self._render()
 
+    @guarded
     def _on_field(self, _change: dict[str, Any]) -> None:
         if self._quiet:
             return
@@ -556,6 +595,7 @@ class OrderAssistantApp(App):
         else:
             self._render_result()
 
+    @guarded
     def _on_as_of(self, _change: dict[str, Any]) -> None:
         if self._quiet:
             return
@@ -563,12 +603,15 @@ class OrderAssistantApp(App):
         if self.state.phase != "form" and self._as_of() is not None:
             self._run(reset=False)
 
+    @guarded
     def _on_now(self, _button: widgets.Button) -> None:
         self.state.as_of = now_paris().strftime(AS_OF_FORMAT)
 
+    @guarded
     def _on_triage(self, _button: widgets.Button | None = None) -> None:
         self._run(reset=True)
 
+    @guarded
     def _on_clear(self, _button: widgets.Button) -> None:
         with self._quietly():
             self.state.paste = ""
@@ -578,6 +621,7 @@ class OrderAssistantApp(App):
         self._reset()
         self._render()
 
+    @guarded
     def _on_answer(self, button: widgets.Button) -> None:
         index = self.answer_buttons.index(button)
         step = self._pending()
@@ -587,11 +631,13 @@ class OrderAssistantApp(App):
         if index < len(answers):
             self._answer(step, answers[index], assumed=False)
 
+    @guarded
     def _on_dont_know(self, _button: widgets.Button) -> None:
         step = self._pending()
         if step is not None:
             self._answer(step, step.node.when_unknown, assumed=True)
 
+    @guarded
     def _on_back(self, _button: widgets.Button) -> None:
         asked = list(self.state.asked)
         if not asked:
@@ -605,6 +651,13 @@ class OrderAssistantApp(App):
         self.state.set_trait("assumed", assumed)
         self.state.asked = asked
         self._run(reset=False)
+
+    @guarded
+    def _on_use_live(self, _button: widgets.Button) -> None:
+        """Put La Poste's live status into the form (the answer follows)."""
+        status = self.live_answer()
+        if status is not None and status.ok and not status.problem:
+            self.state.tracking_status = status.tracking_status or ""
 
     # -- actions ---------------------------------------------------------------------
     def _fill(self, record: dict[str, str]) -> None:
@@ -875,7 +928,7 @@ class OrderAssistantApp(App):
             self.back_button: phase == "questions" or (phase == "result" and bool(
                 self.state.asked)),
             self.outcome: phase == "result",
-            self.live_box: phase == "result" and bool(self.live_box.children),
+            self.live_box: phase == "result" and bool(self._live_number),
             self.drafts_box: phase == "result",
         }
         for widget, visible in show.items():
@@ -895,6 +948,96 @@ class OrderAssistantApp(App):
         elif self.decision is not None:
             self.outcome.value = self._outcome_html(self.decision)
             self._render_drafts(drafts(self.decision, lang))
+        self._ask_live()
+
+    # -- live La Poste status ----------------------------------------------------------
+    def _ask_live(self) -> None:
+        """When live status is on and the answer shows a tracking number, ask La Poste.
+
+        The question runs in a background thread; an answer younger than
+        :data:`LIVE_REUSE_S` is reused (answering a question or switching the language
+        does not ask again).
+        """
+        decision = self.decision
+        number = ""
+        if self.state.phase == "result" and decision is not None and live_enabled():
+            number = normalise_tracking_number(decision.order.tracking_number)
+        with self._live_lock:
+            self._live_number = number
+            answer = self._live_answers.get(number)
+            fresh = answer is not None and time.monotonic() - answer[0] < LIVE_REUSE_S
+            if number and not fresh:
+                self._live_answers.pop(number, None)
+                worker = threading.Thread(
+                    target=self._fetch_live, args=(number, self.lang), name="tpop-live",
+                    daemon=True,
+                )
+                self._live_thread = worker
+                worker.start()
+            self._render_live()
+
+    def _fetch_live(self, number: str, lang: str) -> None:
+        """In the background: ask La Poste (never raises), keep the answer, show it."""
+        status = live_status(number, lang, timeout=LIVE_TIMEOUT_S, retries=LIVE_RETRIES)
+        with self._live_lock:
+            self._live_answers[number] = (time.monotonic(), status)
+            if number != self._live_number:
+                return  # the page has moved on to another order
+            try:
+                self._render_live()
+            except Exception as exc:  # no traceback on the page, even from this thread
+                self.show_fault(exc)
+
+    def live_answer(self) -> LiveStatus | None:
+        """La Poste's answer for the number shown, or None (not asked, or not back yet)."""
+        with self._live_lock:
+            answer = self._live_answers.get(self._live_number)
+            return answer[1] if answer and self._live_number else None
+
+    def wait_for_live(self, timeout: float | None = None) -> LiveStatus | None:
+        """Wait for the question to La Poste to come back (tests, notebooks)."""
+        worker = self._live_thread
+        if worker is not None:
+            worker.join(timeout)
+        return self.live_answer()
+
+    def _render_live(self) -> None:
+        with self._live_lock:
+            number = self._live_number
+            shown = bool(number) and self.state.phase == "result"
+            self.live_box.layout.display = "" if shown else "none"
+            self.live_use.layout.display = "none"
+            if not shown:
+                self.live_html.value = ""
+                return
+            lang = self.lang
+            status = self.live_answer()
+            if status is None:
+                kind, tone = "asking", "wait"
+                body = (
+                    f'<p class="tpop-live-asking" role="status">'
+                    f'{_html("live.asking", lang, number=number)}</p>'
+                )
+            else:
+                kind = status.problem or "ok"
+                tone = "done" if kind == "ok" else "wait"
+                body = f'<p class="tpop-live-message">{esc(status.message(lang))}</p>'
+                form = self.state.tracking_status
+                if kind == "ok" and status.tracking_status and status.tracking_status != form:
+                    said = _text(f"status.{form}", lang) if form else _text("unknown", lang)
+                    body += (
+                        f'<p class="tpop-small tpop-muted tpop-live-form">'
+                        f'{_html("live.form_status", lang, status=said)}</p>'
+                    )
+                    self.live_use.description = _text(
+                        "live.use", lang, status=_text(f"status.{status.tracking_status}", lang)
+                    )
+                    self.live_use.layout.display = ""
+            self.live_html.value = (
+                f'<section class="tpop-callout tpop-tone-{tone} tpop-live" data-live="{kind}" '
+                f'data-number="{esc(number)}"><h4>{_html("live.heading", lang)}</h4>'
+                f"{body}</section>"
+            )
 
     def _render_question(self) -> None:
         lang = self.lang

@@ -34,7 +34,7 @@ from ..knowledge import KnowledgeError, Node, Tree, knowledge
 from ..orders import country_name, map_columns, parse_datetime
 from ..scenarios import Scenario, run, scenarios
 from ..triage import Decision, Step
-from ._base import App, AppState, esc, t
+from ._base import App, AppState, esc, guarded, t
 from .style import style_widget
 
 __all__ = ["TrainingApp", "TrainingState", "action_choices"]
@@ -289,7 +289,7 @@ class TrainingApp(App):
         if scenario is not None and scenario not in self._cases:
             raise KeyError(f"no scenario '{scenario}' in data/scenarios.yaml")
         super().__init__(lang=lang, mode=mode, **state)
-        if self._cases:
+        if self._cases and self.knowledge_error is None:
             self._load(scenario or self._random_id(), picker=scenario or RANDOM)
 
     # -- layout --------------------------------------------------------------------
@@ -426,21 +426,25 @@ class TrainingApp(App):
         finally:
             self._quiet = before
 
+    @guarded
     def _on_lang(self, _change: dict[str, Any]) -> None:
         self._render()
 
+    @guarded
     def _on_mode(self, change: dict[str, Any]) -> None:
         if self._quiet or change["new"] == self.state.mode:
             return
         self.state.mode = change["new"]
         self._load(self.state.scenario_id)
 
+    @guarded
     def _on_pick(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
         value = change["new"]
         self._load(self._random_id() if value == RANDOM else value)
 
+    @guarded
     def _on_next_scenario(self, _button: widgets.Button) -> None:
         if self.picker.value == RANDOM:
             self._load(self._random_id())
@@ -449,9 +453,11 @@ class TrainingApp(App):
         following = ids[(ids.index(self.state.scenario_id) + 1) % len(ids)]
         self.picker.value = following  # _on_pick loads it
 
+    @guarded
     def _on_restart(self, _button: widgets.Button) -> None:
         self._load(self.state.scenario_id)
 
+    @guarded
     def _on_new_session(self, _button: widgets.Button) -> None:
         with self.state.hold_trait_notifications():
             self.state.right = 0
@@ -459,6 +465,7 @@ class TrainingApp(App):
             self.state.results = {}
         self._load(self.state.scenario_id)
 
+    @guarded
     def _on_answer(self, button: widgets.Button) -> None:
         if self.state.mode != "quiz" or self.state.picked or self._decision is None:
             return
@@ -478,6 +485,7 @@ class TrainingApp(App):
             self._record_result()
         self._render()
 
+    @guarded
     def _on_continue(self, _button: widgets.Button) -> None:
         if not self.state.picked or self._at_action():
             return
@@ -485,14 +493,17 @@ class TrainingApp(App):
         self.state.picked = ""
         self._render()
 
+    @guarded
     def _on_walk_prev(self, _button: widgets.Button) -> None:
         self.state.step = max(self.state.step - 1, 0)
         self._render()
 
+    @guarded
     def _on_walk_next(self, _button: widgets.Button) -> None:
         self.state.step = min(self.state.step + 1, self._last_step())
         self._render()
 
+    @guarded
     def _on_walk_all(self, _button: widgets.Button) -> None:
         self.state.step = self._last_step()
         self._render()

@@ -126,7 +126,10 @@ function render({ model, el }) {
 
   button.addEventListener("click", () => input.click());
   input.addEventListener("click", () => { input.value = ""; });
-  input.addEventListener("change", () => send(input.files));
+  // once sent (or refused), the input lets go of the file: the page keeps no copy
+  input.addEventListener("change", async () => {
+    try { await send(input.files); } finally { input.value = ""; }
+  });
   zone.addEventListener("dragover", (event) => {
     event.preventDefault();
     zone.classList.add("tpop-drop-over");
