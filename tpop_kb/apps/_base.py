@@ -111,6 +111,29 @@ def t(key: str, lang: str, **values: Any) -> str:
     return text
 
 
+class Html(str):
+    """Text that is already HTML (escaped where needed): :func:`page_html` inserts it as is."""
+
+
+def page_text(key: str, lang: str, **values: Any) -> str:
+    """Page wording as plain text (widget labels, placeholders, drafts), values as given."""
+    node: Any = knowledge().ui
+    for part in key.split("."):
+        node = node[part]
+    text = str(node[lang])
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+def page_html(key: str, lang: str, **values: Any) -> str:
+    """Page wording as HTML: the text and every value escaped, except :class:`Html` values."""
+    text = esc(page_text(key, lang))
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value if isinstance(value, Html) else esc(value))
+    return text
+
+
 class AppState(traitlets.HasTraits):
     """State shared by every page; pages subclass it and add their own traits."""
 

@@ -20,7 +20,7 @@ from babel.dates import format_date
 
 from ..diagram import question_numbers, tree_svg
 from ..knowledge import Flag, KnowledgeError, Node, knowledge
-from ._base import App, AppState, esc, guarded, t
+from ._base import App, AppState, esc, guarded, page_html, page_text, t
 from .style import style_widget
 
 __all__ = ["KnowledgeExplorerApp", "KnowledgeExplorerState"]
@@ -114,17 +114,13 @@ PAGE_CSS = """
 
 
 def _text(key: str, lang: str, **values: Any) -> str:
-    text = t(f"knowledge_explorer.{key}", lang)
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
+    """Page wording as plain text."""
+    return page_text(f"knowledge_explorer.{key}", lang, **values)
 
 
 def _html(key: str, lang: str, **values: Any) -> str:
-    text = esc(t(f"knowledge_explorer.{key}", lang))
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", esc(value))
-    return text
+    """Page wording as HTML, text and values escaped."""
+    return page_html(f"knowledge_explorer.{key}", lang, **values)
 
 
 class KnowledgeExplorerState(AppState):

@@ -81,7 +81,7 @@ from ..replies import format_date as format_reply_date
 from ..replies import format_datetime as format_reply_datetime
 from ..triage import Decision, Step, la_poste_url, order_facts, triage_order
 from ..workdays import now_paris, working_days_between
-from ._base import App, AppState, esc, guarded, t
+from ._base import App, AppState, Html, esc, guarded, page_html, page_text, t
 from .style import style_widget
 
 __all__ = ["OrderAssistantApp", "OrderAssistantState", "page_query"]
@@ -277,24 +277,17 @@ PAGE_CSS = """
 """
 
 
-class _Html(str):
-    """Text that is already HTML (escaped where needed): inserted as is by :func:`_html`."""
+_Html = Html  # already-escaped HTML for _html
 
 
 def _text(key: str, lang: str, **values: Any) -> str:
-    """Page wording as plain text (widget labels, placeholders, drafts)."""
-    text = t(f"order_assistant.{key}", lang)
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
+    """Page wording as plain text."""
+    return page_text(f"order_assistant.{key}", lang, **values)
 
 
 def _html(key: str, lang: str, **values: Any) -> str:
-    """Page wording as HTML: the text and the values are escaped (not :class:`_Html` ones)."""
-    text = esc(t(f"order_assistant.{key}", lang))
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", value if isinstance(value, _Html) else esc(value))
-    return text
+    """Page wording as HTML, text and values escaped."""
+    return page_html(f"order_assistant.{key}", lang, **values)
 
 
 def _plural(key: str, lang: str, n: int) -> str:

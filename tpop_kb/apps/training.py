@@ -34,7 +34,7 @@ from ..knowledge import KnowledgeError, Node, Tree, knowledge
 from ..orders import country_name, map_columns, parse_datetime
 from ..scenarios import Scenario, run, scenarios
 from ..triage import Decision, Step
-from ._base import App, AppState, esc, guarded, t
+from ._base import App, AppState, esc, guarded, page_html, page_text, t
 from .style import style_widget
 
 __all__ = ["TrainingApp", "TrainingState", "action_choices"]
@@ -187,19 +187,13 @@ PAGE_CSS = """
 
 
 def _text(key: str, lang: str, **values: Any) -> str:
-    """Page wording as plain text (button and option labels)."""
-    text = t(f"training.{key}", lang)
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
+    """Page wording as plain text."""
+    return page_text(f"training.{key}", lang, **values)
 
 
 def _html(key: str, lang: str, **values: Any) -> str:
-    """Page wording as HTML: the text and every value escaped."""
-    text = esc(t(f"training.{key}", lang))
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", esc(value))
-    return text
+    """Page wording as HTML, text and values escaped."""
+    return page_html(f"training.{key}", lang, **values)
 
 
 def _when(value: dt.datetime, lang: str) -> str:
