@@ -134,6 +134,17 @@ def page_html(key: str, lang: str, **values: Any) -> str:
     return text
 
 
+def brand_html(lang: str, extra: str = "") -> str:
+    """The header's left side on every page: TPOP's name, the app's name, then ``extra``
+    (HTML, e.g. a link back to the landing page)."""
+    return (
+        '<div class="tpop-brand">'
+        f'<span class="tpop-brand-name">{esc(t("common.brand", lang))}</span>'
+        f'<span class="tpop-brand-sub">{esc(t("common.app_name", lang))}</span>'
+        f"{extra}</div>"
+    )
+
+
 class AppState(traitlets.HasTraits):
     """State shared by every page; pages subclass it and add their own traits."""
 

@@ -48,7 +48,7 @@ from ..orders import (
 )
 from ..triage import OUTCOMES, OUTPUT_COLUMNS, triage_frame
 from ..workdays import now_paris
-from ._base import App, AppState, esc, guarded, t
+from ._base import App, AppState, brand_html, esc, guarded, t
 from .result_table import ResultTable, column_label, html_text, number, outcome_title
 from .style import style_widget
 from .transfer import DownloadButton, FileDrop
@@ -708,12 +708,7 @@ class BulkTriageApp(App):
             self._rendering = False
 
     def _render_static(self, lang: str) -> None:
-        self.brand.value = (
-            '<div class="tpop-brand">'
-            f'<span class="tpop-brand-name">{esc(t("common.brand", lang))}</span>'
-            f'<span class="tpop-brand-sub">{esc(t("common.app_name", lang))}</span>'
-            "</div>"
-        )
+        self.brand.value = brand_html(lang)
         self.home.value = (
             f'<a class="tpop-home-link" href="index.ipynb">{esc(t("bulk_triage.home", lang))}</a>'
         )

@@ -20,7 +20,7 @@ from babel.dates import format_date
 
 from ..diagram import question_numbers, tree_svg
 from ..knowledge import Flag, KnowledgeError, Node, knowledge
-from ._base import App, AppState, esc, guarded, page_html, page_text, t
+from ._base import App, AppState, brand_html, esc, guarded, page_html, page_text, t
 from .style import style_widget
 
 __all__ = ["KnowledgeExplorerApp", "KnowledgeExplorerState"]
@@ -263,12 +263,7 @@ class KnowledgeExplorerApp(App):
     def _render(self) -> None:
         lang = self.state.lang
         selected = self.state.selected
-        self.brand.value = (
-            '<div class="tpop-brand">'
-            f'<span class="tpop-brand-name">{esc(t("common.brand", lang))}</span>'
-            f'<span class="tpop-brand-sub">{esc(t("common.app_name", lang))}</span>'
-            "</div>"
-        )
+        self.brand.value = brand_html(lang)
         self.intro.value = (
             f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{_html("title", lang)}</h1>'
             f'<p class="tpop-lead">{_html("lead", lang)}</p></div>'

@@ -17,7 +17,7 @@ import traitlets
 from babel.dates import format_date
 
 from ..knowledge import knowledge
-from ._base import App, AppState, esc, guarded, t
+from ._base import App, AppState, brand_html, esc, guarded, t
 from .style import style_widget
 
 __all__ = ["PAGES", "LandingApp", "LandingState", "notebooks_dir"]
@@ -137,7 +137,7 @@ class LandingApp(App):
     # -- state -> widgets ------------------------------------------------------------
     def _render(self) -> None:
         lang = self.state.lang
-        self.brand.value = self._brand_html(lang)
+        self.brand.value = brand_html(lang)
         self.intro.value = self._intro_html(lang)
         self.pages.value = self._pages_html(lang)
         self.about.value = self._about_html(lang)
@@ -157,15 +157,6 @@ class LandingApp(App):
         return (
             f'<div class="tpop-watch tpop-callout {tone}" data-status="{esc(result.status)}">'
             f"{esc(result.message(lang))}</div>"
-        )
-
-    @staticmethod
-    def _brand_html(lang: str) -> str:
-        return (
-            '<div class="tpop-brand">'
-            f'<span class="tpop-brand-name">{esc(t("common.brand", lang))}</span>'
-            f'<span class="tpop-brand-sub">{esc(t("common.app_name", lang))}</span>'
-            "</div>"
         )
 
     @staticmethod

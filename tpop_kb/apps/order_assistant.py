@@ -81,7 +81,7 @@ from ..replies import format_date as format_reply_date
 from ..replies import format_datetime as format_reply_datetime
 from ..triage import Decision, Step, la_poste_url, order_facts, triage_order
 from ..workdays import now_paris, working_days_between
-from ._base import App, AppState, Html, esc, guarded, page_html, page_text, t
+from ._base import App, AppState, Html, brand_html, esc, guarded, page_html, page_text
 from .style import style_widget
 
 __all__ = ["OrderAssistantApp", "OrderAssistantState", "page_query"]
@@ -735,13 +735,8 @@ class OrderAssistantApp(App):
     # -- state -> widgets ------------------------------------------------------------
     def _render(self) -> None:
         lang = self.lang
-        self.brand.value = (
-            '<div class="tpop-brand">'
-            f'<span class="tpop-brand-name">{esc(t("common.brand", lang))}</span>'
-            f'<span class="tpop-brand-sub">{esc(t("common.app_name", lang))}</span>'
-            f'<a class="tpop-home" href="index.ipynb">{_html("home", lang)}</a>'
-            "</div>"
-        )
+        home = f'<a class="tpop-home" href="index.ipynb">{_html("home", lang)}</a>'
+        self.brand.value = brand_html(lang, home)
         self.intro.value = (
             f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{_html("title", lang)}</h1>'
             f'<p class="tpop-lead">{_html("lead", lang)}</p></div>'

@@ -34,7 +34,7 @@ from ..knowledge import KnowledgeError, Node, Tree, knowledge
 from ..orders import country_name, map_columns, parse_datetime
 from ..scenarios import Scenario, run, scenarios
 from ..triage import Decision, Step
-from ._base import App, AppState, esc, guarded, page_html, page_text, t
+from ._base import App, AppState, brand_html, esc, guarded, page_html, page_text
 from .style import style_widget
 
 __all__ = ["TrainingApp", "TrainingState", "action_choices"]
@@ -563,12 +563,7 @@ class TrainingApp(App):
     # -- state -> widgets ------------------------------------------------------------
     def _render(self) -> None:
         lang = self.state.lang
-        self.brand.value = (
-            '<div class="tpop-brand">'
-            f'<span class="tpop-brand-name">{esc(t("common.brand", lang))}</span>'
-            f'<span class="tpop-brand-sub">{esc(t("common.app_name", lang))}</span>'
-            "</div>"
-        )
+        self.brand.value = brand_html(lang)
         self.intro.value = (
             f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{_html("title", lang)}</h1>'
             f'<p class="tpop-lead">{_html("lead", lang)}</p></div>'
