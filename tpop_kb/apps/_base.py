@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import ipywidgets as widgets
@@ -196,6 +197,18 @@ class App:
         self.connection.title = t("common.connection_lost.title", lang)
         self.connection.message = t("common.connection_lost.text", lang)
         self.connection.button_label = t("common.connection_lost.reload", lang)
+
+    # -- quiet updates --------------------------------------------------------------
+    _quiet = False  # True while code (not the user) sets widgets: observers ignore it
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Set widgets and state from code without the observers reacting to it."""
+        before, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = before
 
     # -- faults -------------------------------------------------------------------
     def show_fault(self, exc: BaseException) -> None:

@@ -138,7 +138,6 @@ class KnowledgeExplorerApp(App):
     def __init__(self, lang: str = "fr", selected: str = "", **state: Any) -> None:
         kb = knowledge()
         self.kb = kb
-        self._quiet = False
         try:
             self.tree = kb.tree
             self.article = kb.article
@@ -269,14 +268,11 @@ class KnowledgeExplorerApp(App):
             f'<p class="tpop-lead">{_html("lead", lang)}</p></div>'
         )
         self.meta.value = self._meta_html(lang)
-        self._quiet = True
-        try:
+        with self._quietly():
             self.picker.options = [(_text("whole_tree", lang), "")] + [
                 (self._label(item, lang), item) for item in self.items
             ]
             self.picker.value = selected
-        finally:
-            self._quiet = False
         self.prev_button.tooltip = _text("previous", lang)
         self.next_button.tooltip = _text("next", lang)
         node_id = selected

@@ -47,8 +47,6 @@ import datetime as dt
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
@@ -383,7 +381,6 @@ class OrderAssistantApp(App):
         self.parsed: PastedOrder | None = None
         self.paste_error: PasteError | None = None
         self.decision: Decision | None = None
-        self._quiet = False
         # live La Poste status: the number asked about, answers by number, the worker
         self._live_lock = threading.RLock()
         self._live_number = ""
@@ -546,15 +543,6 @@ class OrderAssistantApp(App):
         self.dont_know_button.on_click(self._on_dont_know)
         self.back_button.on_click(self._on_back)
         self.live_use.on_click(self._on_use_live)
-
-    @contextmanager
-    def _quietly(self) -> Iterator[None]:
-        """Set widgets and state without the field callbacks re-running the triage."""
-        before, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = before
 
     @guarded
     def _on_lang(self, _change: dict[str, Any]) -> None:

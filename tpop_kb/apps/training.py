@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
@@ -279,7 +277,6 @@ class TrainingApp(App):
         self._decision: Decision | None = None
         self._choices: list[str] = []
         self._button_values: list[str] = []
-        self._quiet = False
         if scenario is not None and scenario not in self._cases:
             raise KeyError(f"no scenario '{scenario}' in data/scenarios.yaml")
         super().__init__(lang=lang, mode=mode, **state)
@@ -411,15 +408,6 @@ class TrainingApp(App):
         self.next_step_button.on_click(self._on_walk_next)
         self.all_button.on_click(self._on_walk_all)
 
-    @contextmanager
-    def _silently(self) -> Iterator[None]:
-        """Change widgets from code without their observers reacting."""
-        self._quiet, before = True, self._quiet
-        try:
-            yield
-        finally:
-            self._quiet = before
-
     @guarded
     def _on_lang(self, _change: dict[str, Any]) -> None:
         self._render()
@@ -519,7 +507,7 @@ class TrainingApp(App):
             self.state.picked = ""
             self.state.answers = []
         if picker is not None:
-            with self._silently():
+            with self._quietly():
                 self.picker.value = picker
         self._render()
 
@@ -599,7 +587,7 @@ class TrainingApp(App):
         self.new_session_button.layout.display = "" if self.state.total else "none"
 
     def _render_toolbar(self, lang: str) -> None:
-        with self._silently():
+        with self._quietly():
             mode = self.state.mode
             self.mode_toggle.options = [
                 (_text("mode_quiz", lang), "quiz"),
