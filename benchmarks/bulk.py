@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import orders_gen  # noqa: E402
+from _results import write_section  # noqa: E402
 
 AS_OF = "2026-11-26T10:00"
 PYTHON = sys.executable
@@ -153,10 +154,7 @@ def main() -> None:
     )
     print(report)
     if args.write:
-        target = HERE / "RESULTS.md"
-        text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmark results\n"
-        text = re.sub(r"### Bulk triage.*?(?=\n### |\Z)", "", text, flags=re.S).rstrip()
-        target.write_text(text + "\n\n" + report + "\n", encoding="utf-8")
+        write_section("### Bulk triage", report)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import re
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _results import write_section  # noqa: E402
 from _voila import CHROMIUM, CHROMIUM_ARGS, kernel_memory_mb, percentile, voila  # noqa: E402
 
 ORDER = "order: L-{n}\nshipped at: 2026-11-02 10:00\nstatus: in_transit\ncountry: BE"
@@ -134,10 +134,7 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if args.write:
-        target = HERE / "RESULTS.md"
-        text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmark results\n"
-        text = re.sub(r"### Many staff at once.*?(?=\n### |\Z)", "", text, flags=re.S).rstrip()
-        target.write_text(text + "\n\n" + report + "\n", encoding="utf-8")
+        write_section("### Many staff at once", report)
 
 
 if __name__ == "__main__":

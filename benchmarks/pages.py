@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import orders_gen  # noqa: E402
+from _results import write_section  # noqa: E402
 from _voila import kernel_memory_mb, launch_browser, median, percentile, voila  # noqa: E402
 
 ORDERS = [
@@ -139,11 +139,7 @@ def main() -> None:
     ])
     print(report)
     if args.write:
-        target = HERE / "RESULTS.md"
-        text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmark results\n"
-        heading = re.escape(f"### Pages, {mode}")
-        text = re.sub(heading + r".*?(?=\n### |\Z)", "", text, flags=re.S).rstrip()
-        target.write_text(text + "\n\n" + report + "\n", encoding="utf-8")
+        write_section(f"### Pages, {mode}", report)
 
 
 if __name__ == "__main__":
