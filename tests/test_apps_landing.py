@@ -191,8 +191,12 @@ def test_a_failing_callback_shows_a_message_and_the_page_keeps_working(tmp_path)
 def _wait_for_watch(app, timeout=10.0):
     import time
 
+    # The check runs on a thread: the state is set first, then its observer
+    # redraws the banner, so wait for both (a bare state check raced the redraw).
     deadline = time.monotonic() + timeout
-    while app.state.watch is None and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        if app.state.watch is not None and 'data-status="checking"' not in app.watch_banner.value:
+            break
         time.sleep(0.05)
     return app.state.watch
 
