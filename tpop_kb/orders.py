@@ -306,23 +306,73 @@ def map_columns(headers: Iterable[str]) -> ColumnMapping:
     return ColumnMapping(columns, ignored)
 
 
-@dataclass
 class OrderTable:
-    """What :func:`read_orders` gives: the file as read, the mapping, the canonical orders."""
+    """What :func:`read_orders` gives: the file as read, the mapping, the canonical orders.
 
-    raw: pd.DataFrame  # every cell as text, headers as in the file
-    mapping: ColumnMapping
-    orders: pd.DataFrame  # canonical columns + ``error``; same index and length as ``raw``
-    source: str = ""
-    notes: list[str] = field(default_factory=list)
+    ``raw`` (every cell as text, headers as in the file) and ``orders`` (canonical
+    columns + ``error``, one row per row of ``raw``) are pandas frames, built on first
+    use; ``orders_table`` is the canonical Arrow table the command line triages without
+    pandas. Both may be given as either form.
+    """
+
+    def __init__(
+        self,
+        raw: Any,
+        mapping: ColumnMapping,
+        orders: Any,
+        source: str = "",
+        notes: list[str] | None = None,
+    ) -> None:
+        self._raw = raw
+        self.mapping = mapping
+        self._orders = orders
+        self.source = source
+        self.notes = list(notes or [])
+
+    def __repr__(self) -> str:
+        return f"OrderTable(source={self.source!r}, rows={self.rows}, invalid={self.invalid})"
+
+    @property
+    def raw(self) -> pd.DataFrame:
+        if not _is_frame(self._raw):
+            self._raw = self._raw.to_pandas()
+        return self._raw
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        if not _is_frame(self._orders):
+            self._orders = canonical_frame(self._orders)
+        return self._orders
+
+    @property
+    def orders_table(self) -> Any:
+        """The canonical orders as an Arrow table (see :func:`normalize_table`)."""
+        if _is_frame(self._orders):
+            from .triage import canonical_table
+
+            return canonical_table(self._orders)
+        return self._orders
 
     @property
     def rows(self) -> int:
-        return len(self.raw)
+        return len(self._raw) if _is_frame(self._raw) else self._raw.num_rows
 
     @property
     def invalid(self) -> int:
-        return int((self.orders["error"] != "").sum())
+        if _is_frame(self._orders):
+            return int((self._orders["error"] != "").sum())
+        import pyarrow.compute as pc
+
+        from ._arrow import to_numpy
+
+        return int((to_numpy(pc.utf8_length(self._orders.column("error"))) > 0).sum())
+
+
+def _is_frame(value: Any) -> bool:
+    """A pandas frame (True) or an Arrow table (False)."""
+    import pyarrow as pa
+
+    return not isinstance(value, pa.Table)
 
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -433,15 +483,20 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
-def _read_csv_fast(data: bytes, text: str) -> pd.DataFrame | None:
-    """The common case, read by pyarrow's multithreaded reader; None -> use the careful reader.
+def _read_csv_fast(data: bytes, text: str) -> Any:
+    """The common case, read by pyarrow's multithreaded reader into an Arrow table of text
+    cells (blank rows taken out, counted in ``schema.metadata[b"blank_rows"]``); None ->
+    use the careful reader.
 
     Only well-formed files take this path: header on the first line, no blank lines, every
     row as wide as the header. Anything else (and every error) goes to :func:`_read_csv_text`,
     which reads the same cells and explains problems line by line.
     """
-    first_line, _, rest = text.partition("\n")
-    if not rest.strip() or "\n\n" in text or "\n\r\n" in text or not first_line.strip():
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
+    if end < 0 or not first_line.strip() or not re.compile(r"\S").search(text, end + 1):
+        return None
+    if "\n\n" in text or "\n\r\n" in text:  # blank lines: the careful reader says where
         return None
     try:
         import pyarrow as pa
@@ -467,7 +522,7 @@ def _read_csv_fast(data: bytes, text: str) -> pd.DataFrame | None:
         table = pacsv.read_csv(
             io.BytesIO(payload),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           block_size=1 << 24),
+                                           block_size=4 * 1024 * 1024),
             parse_options=pacsv.ParseOptions(delimiter=delimiter,
                                              newlines_in_values='"' in text),
             convert_options=pacsv.ConvertOptions(
@@ -476,13 +531,36 @@ def _read_csv_fast(data: bytes, text: str) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    frame = table.to_pandas()
-    frame.columns = _unique_headers([h.strip().lstrip("\ufeff") for h in header])
-    blank = _blank_rows(frame)
+    from ._arrow import bools
+
+    table = table.rename_columns(_unique_headers([h.strip().lstrip("\ufeff") for h in header]))
+    table = table.combine_chunks()
+    blank = _blank_rows_arrow(table)
     if blank.any():
-        frame = frame[~blank].reset_index(drop=True)
-    frame.attrs["blank_rows"] = int(blank.sum())
-    return frame
+        table = table.filter(bools(~blank))
+    return table.replace_schema_metadata({"blank_rows": str(int(blank.sum()))})
+
+
+def _blank_rows_arrow(table: Any) -> Any:
+    """Rows whose every cell is empty or whitespace (Python's idea of it), as a numpy mask."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from ._arrow import from_numpy, to_numpy, where_distinct
+
+    space = re.compile(_SPACE_CLASS)
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        column = _one_chunk(column)
+        # only a cell that is empty or starts with a space can be blank: test the rest in C++
+        first = pc.utf8_slice_codeunits(column, 0, 1)
+        blank &= where_distinct(first, lambda c: c == "" or space.fullmatch(c) is not None)
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        spaces = pc.match_substring_regex(column.take(from_numpy(rows)), "^" + _SPACE_CLASS + "*$")
+        blank[rows] = to_numpy(spaces)
+    return blank
 
 
 def _blank_rows(frame: pd.DataFrame) -> Any:
@@ -578,7 +656,7 @@ def read_orders(
             raise OrderFileError(f"{label}: is a folder, not a file") from None
         except OSError as exc:
             raise OrderFileError(f"{label}: cannot be read ({exc.strerror})") from None
-    if not data.strip():
+    if not data[:4096].strip() and not data.strip():  # (a copy of a big file only if blank)
         raise OrderFileError(f"{label}: the file is empty")
     notes = []
     if data.startswith(_XLSX_MAGIC):
@@ -595,11 +673,12 @@ def read_orders(
         raw = None if encoding_note else _read_csv_fast(data, text)
         if raw is None:
             raw = _read_csv_text(text, label)
-    found = mapping or map_columns(raw.columns)
+    arrow = not _is_frame(raw)
+    headers = list(raw.column_names if arrow else raw.columns)
+    found = mapping or map_columns(headers)
     missing = found.missing_required()
     if missing:
         spec = knowledge().columns["columns"]
-        headers = list(raw.columns)
         shown = ", ".join(f"'{h}'" for h in headers[:_MAX_ERROR_HEADERS])
         if len(headers) > _MAX_ERROR_HEADERS:
             shown += f" and {len(headers) - _MAX_ERROR_HEADERS} more"
@@ -617,79 +696,160 @@ def read_orders(
         raise OrderFileError(
             f"{label}: required column missing: {names}. Columns found: {shown}{hint}"
         )
-    if raw.attrs.get("blank_rows"):
-        notes.append(f"{raw.attrs['blank_rows']} blank row(s) skipped (no value in any column)")
+    blank = int((raw.schema.metadata or {}).get(b"blank_rows", 0)) if arrow else int(
+        raw.attrs.get("blank_rows") or 0)
+    if blank:
+        notes.append(f"{blank} blank row(s) skipped (no value in any column)")
     if found.ignored:
         shown = ", ".join(found.ignored[:_MAX_ERROR_HEADERS])
         more = len(found.ignored) - _MAX_ERROR_HEADERS
         notes.append("Columns not used: " + shown + (f" and {more} more" if more > 0 else ""))
-    orders = normalize_frame(raw, found)
-    notes.extend(_duplicate_notes(orders["order_id"]))
+    if arrow:
+        columns = {h: _one_chunk(raw.column(h)) for h in found.columns.values()}
+    else:
+        columns = {h: _text_arrow(raw[h]) for h in found.columns.values()}
+    orders = normalize_table(columns, len(raw) if not arrow else raw.num_rows, found)
+    notes.extend(_duplicate_notes(orders.column("order_id")))
     return OrderTable(raw=raw, mapping=found, orders=orders, source=label, notes=notes)
 
 
-def _duplicate_notes(order_ids: pd.Series) -> list[str]:
+def _duplicate_notes(order_ids: Any) -> list[str]:
     """One note naming order ids that appear on more than one row (rows are all kept)."""
-    filled = order_ids[order_ids != ""]
-    counts = filled.value_counts()
-    repeated = counts[counts > 1]
-    if repeated.empty:
+    import pyarrow.compute as pc
+
+    from ._arrow import bools, to_numpy
+
+    order_ids = _one_chunk(order_ids)
+    filled = order_ids.filter(bools(to_numpy(pc.binary_length(order_ids)) > 0))
+    if len(pc.unique(filled)) == len(filled):  # the usual case, found faster
         return []
-    shown = ", ".join(f"'{_short(str(k), 30)}' ×{v}" for k, v in repeated.head(5).items())
-    more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
-    return [f"{len(repeated)} order id(s) appear on several rows, all kept: {shown}{more}"]
+    counts = pc.value_counts(filled)
+    repeated = counts.filter(bools(to_numpy(counts.field("counts")) > 1))
+    if len(repeated) == 0:
+        return []
+    pairs = sorted(zip(repeated.field("values").to_pylist(), repeated.field("counts").to_pylist(),
+                       strict=True), key=lambda pair: -pair[1])  # most repeated first, stable
+    shown = ", ".join(f"'{_short(str(k), 30)}' ×{v}" for k, v in pairs[:5])
+    more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+    return [f"{len(pairs)} order id(s) appear on several rows, all kept: {shown}{more}"]
 
 
 def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     """Raw text cells -> canonical typed columns plus ``error`` (one row per input row).
 
+    The pandas view of :func:`normalize_table` (same index as ``raw``): text columns are
+    Python strings (``''`` unknown), ``shipped_at`` is ``datetime64[ns]`` (``NaT``
+    unknown), ``store_tracking_synced`` a nullable boolean.
+    """
+    columns = {header: _text_arrow(raw[header]) for header in mapping.columns.values()}
+    frame = canonical_frame(normalize_table(columns, len(raw), mapping))
+    frame.index = raw.index
+    return frame
+
+
+def canonical_frame(canonical: Any) -> pd.DataFrame:
+    """A canonical Arrow table (:func:`normalize_table`) as a pandas frame."""
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    out: dict[str, Any] = {}
+    for column in (*CANONICAL_COLUMNS, "error"):
+        values = canonical.column(column)
+        if column == "shipped_at":
+            out[column] = values.to_numpy().astype("datetime64[ns]")
+        elif column == "store_tracking_synced":
+            known = pc.fill_null(values, False).to_numpy()
+            out[column] = pd.arrays.BooleanArray(known, pc.is_null(values).to_numpy())
+        else:
+            out[column] = values.to_numpy().astype(object)
+    return pd.DataFrame(out)
+
+
+def normalize_table(raw: Mapping[str, Any], n: int, mapping: ColumnMapping) -> Any:
+    """Raw text columns (Arrow, by header) -> the canonical Arrow table, one row per input row.
+
+    Columns ``order_id, shipped_at (timestamp[ns], null unknown), tracking_number,
+    destination_country, tracking_status, customer_claim`` (strings, ``''`` unknown),
+    ``store_tracking_synced`` (bool, null unknown) and ``error`` (``''`` or the row's
+    messages, joined by ``'; '`` in column order).
+
     Each distinct value is parsed once with the same functions as
-    :func:`order_from_record`, so a file and a pasted record read alike. Columns with
-    many distinct values (order ids, tracking numbers, ship dates) take vectorised
-    fast paths for the common shapes; whatever they do not recognise goes through the
-    same per-value functions (a property test holds both equal).
+    :func:`order_from_record`, so a file and a pasted record read alike. Order ids and
+    tracking numbers (mostly distinct) and ship dates of the common shapes are parsed
+    in Arrow (C++); whatever those paths do not recognise goes through the per-value
+    functions (a property test holds both equal).
     """
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    index = raw.index
-    n = len(raw)
+    from ._arrow import bools, from_numpy, scalar, strings, to_numpy
+
     out: dict[str, Any] = {}
-    errors = np.full(n, "", dtype=object)
-
-    def add_error(bad: np.ndarray, messages: np.ndarray) -> None:
-        has = errors[bad] != ""
-        errors[bad] = np.where(has, errors[bad] + "; ", "") + messages[bad]
-
+    problems: list[tuple[Any, Any]] = []  # per column: (row mask, message array)
     for column in CANONICAL_COLUMNS:
         header = mapping.columns.get(column)
         if header is None:
-            out[column] = _unknown_column(column, n)
+            out[column] = _unknown_arrow(column, n)
             continue
         cells = raw[header]
-        if column in ("order_id", "tracking_number"):  # mostly distinct: no factorising
-            values, messages = _parse_identifiers(column, _as_text_array(cells))
-            codes = np.arange(n)
+        if column in ("order_id", "tracking_number"):  # mostly distinct: no dictionary
+            values, messages = _identifiers_arrow(column, cells)
         else:
-            codes, uniques = pd.factorize(_as_text_array(cells), use_na_sentinel=False)
-            uniques = np.asarray(uniques, dtype=object)
-        if column in ("order_id", "tracking_number"):
-            pass
-        elif column == "shipped_at":
-            values, messages = _parse_dates(uniques)
-        else:
-            values, messages = _parse_each(column, uniques)
+            encoded = pc.dictionary_encode(cells)
+            codes = encoded.indices
+            uniques = to_numpy(encoded.dictionary).astype(object)
+            if column == "shipped_at":
+                parsed, unique_messages = _parse_dates(uniques)
+                values = from_numpy(parsed).take(codes)
+            else:
+                parsed, unique_messages = _parse_each(column, uniques)
+                if column == "store_tracking_synced":
+                    known = np.array([v is not None for v in parsed], dtype=bool)
+                    values = bools(np.array([bool(v) for v in parsed], dtype=bool),
+                                   missing=~known).take(codes)
+                else:
+                    values = strings(["" if v is None else str(v) for v in parsed]).take(codes)
+            messages = strings(unique_messages).take(codes)
+        bad = to_numpy(pc.utf8_length(messages)) > 0
         if column == "order_id":
-            messages = np.where((values == "") & (messages == ""), "order_id: empty", messages)
-        row_messages = messages[codes]
-        bad = row_messages != ""
+            empty = (to_numpy(pc.utf8_length(values)) == 0) & ~bad
+            if empty.any():
+                messages = pc.if_else(bools(empty), scalar("order_id: empty"), messages)
+                bad = bad | empty
         if bad.any():
-            add_error(bad, row_messages)
-        out[column] = _typed(column, values, codes)
+            problems.append((bad, messages))
+        out[column] = values
+    out["error"] = _joined_messages(problems, n)
+    return pa.table(out)
 
-    frame = pd.DataFrame(out, index=index)
-    frame["error"] = pd.Series(errors, index=index, dtype=object)
-    return frame
+
+def _joined_messages(problems: list[tuple[Any, Any]], n: int) -> Any:
+    """Each row's messages, in column order, joined with '; ' ('' for a row without any)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from ._arrow import bools, empty_strings, from_numpy, scalar, to_numpy
+
+    empty = empty_strings(n)
+    if not problems:
+        return empty
+    bad = np.zeros(n, dtype=bool)
+    for mask, _ in problems:
+        bad |= mask
+    rows = from_numpy(np.flatnonzero(bad))
+    joined = None
+    for _, messages in problems:  # only the rows with a message, in C++
+        taken = messages.take(rows)
+        if joined is None:
+            joined = taken
+            continue
+        has_joined = to_numpy(pc.binary_length(joined)) > 0
+        has_taken = to_numpy(pc.binary_length(taken)) > 0
+        both = pc.binary_join_element_wise(joined, taken, scalar("; "))
+        joined = pc.if_else(bools(has_joined & has_taken), both,
+                            pc.if_else(bools(has_joined), joined, taken))
+    return pc.replace_with_mask(empty, bools(bad), joined)
 
 
 # Python's str.split() whitespace, as an RE2/Python character class
@@ -698,51 +858,88 @@ _SPACE_CLASS = (  # real characters, not escapes: the same class for RE2 (pyarro
 )
 
 
-def _as_text_array(cells: Any) -> Any:
-    """A column of cells as Arrow-backed text ('' for missing), without a Python loop."""
+def _text_arrow(cells: Any) -> Any:
+    """A pandas column of cells as an Arrow string array ('' for missing)."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import scalar
 
     if isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow":
-        text = cells.astype("string[pyarrow]")
+        array = pa.array(cells.array)
     else:
-        text = cells.astype(object).where(cells.notna(), "").astype(str).astype("string[pyarrow]")
-    return text.fillna("")
+        text = cells.astype(object).where(cells.notna(), "").astype(str)
+        array = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    return pc.fill_null(_one_chunk(array).cast(pa.string()), scalar(""))
 
 
-def _parse_each(column: str, uniques: Any) -> tuple[Any, Any]:
-    import numpy as np
+def _one_chunk(array: Any) -> Any:
+    from ._arrow import one_chunk
 
-    values = np.empty(len(uniques), dtype=object)
-    messages = np.full(len(uniques), "", dtype=object)
-    for i, value in enumerate(uniques):
+    return one_chunk(array)
+
+
+def _unknown_arrow(column: str, n: int) -> Any:
+    import pyarrow as pa
+
+    from ._arrow import empty_strings
+
+    if column == "shipped_at":
+        return pa.nulls(n, pa.timestamp("ns"))
+    if column == "store_tracking_synced":
+        return pa.nulls(n, pa.bool_())
+    return empty_strings(n)
+
+
+def _parse_each(column: str, uniques: Any) -> tuple[list[Any], list[str]]:
+    values: list[Any] = []
+    messages: list[str] = []
+    for value in uniques:
         try:
-            values[i] = _parse_field(column, value)
+            values.append(_parse_field(column, value))
+            messages.append("")
         except ValueError as exc:
-            values[i] = None
-            messages[i] = f"{column}: {exc}"
+            values.append(None)
+            messages.append(f"{column}: {exc}")
     return values, messages
 
 
-def _parse_identifiers(column: str, uniques: Any) -> tuple[Any, Any]:
-    """Order ids and tracking numbers: spaces folded and trimmed, length checked, vectorised."""
-    import numpy as np
-    import pandas as pd
+def _identifiers_arrow(column: str, cells: Any) -> tuple[Any, Any]:
+    """Order ids and tracking numbers: spaces folded and trimmed, length checked, in Arrow.
 
-    if not isinstance(uniques, pd.Series):
-        uniques = pd.Series(uniques, dtype="string[pyarrow]")
-    text = uniques.reset_index(drop=True)
-    uniques = text.to_numpy(dtype=object)
-    cleaned = text.str.replace(_SPACE_CLASS + "+", " ", regex=True).str.strip(" ")
-    if column == "tracking_number":
-        cleaned = cleaned.str.replace(" ", "", regex=False)
-    values = cleaned.to_numpy(dtype=object)
-    messages = np.full(len(uniques), "", dtype=object)
+    Most values hold no whitespace at all: only the others go through the regular
+    expression (Python's whitespace) and the trimming.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from ._arrow import bools, empty_strings, from_numpy, strings, to_numpy, without_space
+
+    cells = _one_chunk(cells)
+    n = len(cells)
+    odd = np.flatnonzero(~without_space(cells))  # '' counts as odd: harmless
+    values = cells
+    if len(odd):
+        chosen = cells.take(from_numpy(odd))
+        if column == "tracking_number":
+            cleaned = pc.replace_substring_regex(chosen, _SPACE_CLASS + "+", "")
+        else:
+            cleaned = pc.utf8_trim(pc.replace_substring_regex(chosen, _SPACE_CLASS + "+", " "), " ")
+        mask = np.zeros(n, dtype=bool)
+        mask[odd] = True
+        values = pc.replace_with_mask(cells, bools(mask), cleaned)
+    messages = empty_strings(n)
     limit = _max_length(column)
     if limit:
-        too_long = np.flatnonzero(text.str.len().to_numpy() > limit)
-        for i in too_long:  # rare: the per-value function words the message
-            sub_values, sub_messages = _parse_each(column, uniques[i : i + 1])
-            values[i], messages[i] = sub_values[0], sub_messages[0]
+        too_long = np.flatnonzero(to_numpy(pc.utf8_length(cells)) > limit)
+        if len(too_long):  # rare: the per-value function words the message
+            parsed, found = _parse_each(column, cells.take(from_numpy(too_long)).to_pylist())
+            mask = np.zeros(n, dtype=bool)
+            mask[too_long] = True
+            values = pc.replace_with_mask(
+                values, bools(mask), strings(["" if v is None else v for v in parsed]))
+            messages = pc.replace_with_mask(messages, bools(mask), strings(found))
     return values, messages
 
 
@@ -762,28 +959,35 @@ def _strict_pattern(fmt: str) -> str:
     return out
 
 
-def _parse_dates(uniques: Any) -> tuple[Any, Any]:
-    """Ship dates: the formats of data/columns.yaml, vectorised for zero-padded values."""
+def _parse_dates(uniques: Any) -> tuple[Any, list[str]]:
+    """Distinct ship-date texts -> datetime64[ns] values and messages ('' when fine).
+
+    Zero-padded values of the formats in data/columns.yaml are parsed in Arrow, and kept
+    only when they format back to the same text (Arrow's parser rolls 31/02 over to
+    March; Python's refuses it); everything else goes through :func:`parse_datetime`.
+    """
     import numpy as np
-    import pandas as pd
+    import pyarrow.compute as pc
+
+    from ._arrow import from_numpy, scalar, strings, to_numpy
 
     values = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
-    pending = np.ones(len(uniques), dtype=bool)
-    text = pd.Series(uniques, dtype="string[pyarrow]")
-    empty = (text == "").to_numpy(dtype=bool)
-    pending &= ~empty
+    text = strings(uniques)
+    pending = to_numpy(pc.utf8_length(text)) > 0
     for fmt in _date_formats():
         if not pending.any():
             break
-        match = pending & text.str.fullmatch(_strict_pattern(fmt)).to_numpy(dtype=bool)
+        match = pending & to_numpy(pc.match_substring_regex(text, "^" + _strict_pattern(fmt) + "$"))
         if not match.any():
             continue
-        parsed = pd.to_datetime(text[match].astype(object), format=fmt, errors="coerce")
-        ok = ~np.isnat(parsed.to_numpy(dtype="datetime64[ns]"))
-        where = np.flatnonzero(match)[ok]
-        values[where] = parsed.to_numpy(dtype="datetime64[ns]")[ok]
-        pending[where] = False
-    messages = np.full(len(uniques), "", dtype=object)
+        where = np.flatnonzero(match)
+        chosen = text.take(from_numpy(where))
+        parsed = pc.strptime(chosen, format=fmt, unit="s", error_is_null=True)
+        same = pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), chosen), scalar(False))
+        ok = to_numpy(same)
+        values[where[ok]] = to_numpy(parsed)[ok].astype("datetime64[ns]")
+        pending[where[ok]] = False
+    messages = [""] * len(uniques)
     for i in np.flatnonzero(pending):  # other shapes and mistakes: the per-value parser
         try:
             moment = parse_datetime(uniques[i])
@@ -791,26 +995,3 @@ def _parse_dates(uniques: Any) -> tuple[Any, Any]:
         except ValueError as exc:
             messages[i] = f"shipped_at: {exc}"
     return values, messages
-
-
-def _unknown_column(column: str, n: int) -> Any:
-    import pandas as pd
-
-    if column == "shipped_at":
-        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]").to_numpy()
-    if column == "store_tracking_synced":
-        return pd.array([pd.NA] * n, dtype="boolean")
-    return pd.array([""] * n, dtype=object)
-
-
-def _typed(column: str, values: Any, codes: Any) -> Any:
-    """Per-unique parsed values -> one typed column (values taken by the row codes)."""
-    import numpy as np
-    import pandas as pd
-
-    if column == "shipped_at":
-        return np.asarray(values, dtype="datetime64[ns]")[codes]
-    if column == "store_tracking_synced":
-        return pd.array(list(values), dtype="boolean").take(codes)
-    texts = np.array(["" if v is None else str(v) for v in values], dtype=object)
-    return texts[codes]

@@ -31,7 +31,7 @@ where 10 gives 0 and 11 gives 5.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,10 @@ __all__ = [
     "s10_check_digit",
     "tracking_number_states",
     "ui_text",
+    "TRACKING_STATES",
+    "destination_post_url_array",
+    "quote_numbers",
+    "tracking_number_state_codes",
 ]
 
 HOME_COUNTRY = "FR"  # La Poste's own country: no destination post
@@ -229,61 +233,134 @@ def destination_post_url(country: str | None, tracking_number: str | None) -> st
     return operator.url(number)
 
 
+def _arrow_text(values: Any) -> Any:
+    """A column of text (numpy, list, Arrow) as one Arrow string array, '' for missing."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import one_chunk, scalar, strings
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = one_chunk(values)
+    else:
+        values = strings([v if isinstance(v, str) else ("" if v is None else str(v))
+                          for v in np.asarray(values, dtype=object)])
+    return pc.fill_null(values.cast(pa.string()), scalar(""))  # 32-bit offsets (read below)
+
+
+def _on_odd_values(numbers: Any, change: Callable[[Any], Any]) -> Any:
+    """``change`` applied to the values that are not plain ASCII letters and digits only
+    (most tracking numbers are): the regular expressions run on the few others."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from ._arrow import bools, from_numpy, to_numpy
+
+    odd = np.flatnonzero(~to_numpy(pc.ascii_is_alnum(numbers)) & (to_numpy(
+        pc.binary_length(numbers)) > 0))
+    if not len(odd):
+        return numbers
+    mask = np.zeros(len(numbers), dtype=bool)
+    mask[odd] = True
+    return pc.replace_with_mask(numbers, bools(mask), change(numbers.take(from_numpy(odd))))
+
+
+def _without_spaces(numbers: Any) -> Any:
+    """Whitespace out of every value (a regular expression only on values that may hold some)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from ._arrow import bools, from_numpy, without_space
+
+    odd = np.flatnonzero(~without_space(numbers))
+    if not len(odd):
+        return numbers
+    mask = np.zeros(len(numbers), dtype=bool)
+    mask[odd] = True
+    cleaned = pc.replace_substring_regex(numbers.take(from_numpy(odd)), _SPACE_CLASS + "+", "")
+    return pc.replace_with_mask(numbers, bools(mask), cleaned)
+
+
+def quote_numbers(numbers: Any) -> Any:
+    """``quote(n, safe='')`` for an Arrow column: only values that are not plain ASCII
+    letters and digits go through Python's ``quote``."""
+    from ._arrow import strings
+
+    return _on_odd_values(_arrow_text(numbers),
+                          lambda odd: strings([quote(v, safe="") for v in odd.to_pylist()]))
+
+
 def _quote_column(numbers: np.ndarray) -> np.ndarray:
-    """quote(n, safe='') for a column: only the rare values with other characters are quoted."""
+    """quote(n, safe='') for a numpy column (see :func:`quote_numbers`)."""
+    from ._arrow import to_numpy
+
+    return to_numpy(quote_numbers(numbers)).astype(object)
+
+
+def destination_post_url_array(countries: Any, numbers: Any) -> Any:
+    """:func:`destination_post_url` for whole Arrow columns ('' without operator or number).
+
+    A loop over the distinct countries only; the links are joined in Arrow (C++).
+    """
+    numbers = _without_spaces(_arrow_text(numbers))
+    return _destination_links(countries, numbers, quote_numbers(numbers))
+
+
+def _destination_links(countries: Any, numbers: Any, quoted: Any) -> Any:
+    """The links of :func:`destination_post_url_array`, for numbers already cleaned of
+    spaces and their URL-encoded forms (the triage shares them with La Poste's links)."""
     import numpy as np
+    import pyarrow.compute as pc
 
-    encoded = np.asarray(numbers, dtype=object).copy()
-    if len(encoded) == 0:
-        return encoded
-    needs = _text_column(encoded).str.contains(_URL_SAFE).to_numpy(dtype=bool)
-    if needs.any():
-        odd = np.unique(encoded[needs].astype(str))
-        table = dict(zip(odd, map(lambda v: quote(v, safe=""), odd), strict=True))
-        encoded[needs] = [table[v] for v in encoded[needs].astype(str)]
-    return encoded
+    from ._arrow import bools, empty_strings, from_numpy, scalar, strings, to_numpy
 
-
-def _text_column(values: Any) -> Any:
-    """A column of text as an Arrow-backed pandas Series: its .str methods run in C++."""
-    import numpy as np
-    import pandas as pd
-
-    column = pd.Series(np.asarray(values, dtype=object), dtype=object).fillna("")
-    return column.astype(str).astype("string[pyarrow]")
+    n = len(numbers)
+    encoded = pc.dictionary_encode(_arrow_text(countries))
+    present = [str(c).strip().upper() for c in encoded.dictionary.to_pylist()]
+    table = operators()
+    # per distinct country: the text before and after the number ('' and '' without one)
+    before, after, kind = [""], [""], [0]  # entry 0: no operator
+    slot = np.zeros(len(present) + 1, dtype=np.int32)
+    multi: list[tuple[int, Operator]] = []
+    for i, code in enumerate(present):
+        operator = table.get(code)
+        if operator is None:
+            continue
+        slot[i] = len(before)
+        if operator.search_only:
+            before.append(operator.url_template), after.append(""), kind.append(2)
+        elif operator.url_template.count("{n}") == 1:
+            head, _, tail = operator.url_template.partition("{n}")
+            before.append(head), after.append(tail), kind.append(1)
+        else:  # the number twice or more: built one by one (no such operator today)
+            before.append(""), after.append(""), kind.append(3)
+            multi.append((i, operator))
+    indices = to_numpy(encoded.indices) if n else np.zeros(0, dtype=np.int32)
+    has_number = to_numpy(pc.binary_length(numbers)) > 0
+    row_slot = slot[indices]
+    row_kind = np.asarray(kind, dtype=np.int8)[row_slot] * has_number
+    if not row_kind.any():
+        return empty_strings(n)
+    where = from_numpy(row_slot)
+    encoded_numbers = pc.if_else(bools(row_kind == 1), quoted, scalar(""))
+    urls = pc.binary_join_element_wise(
+        strings(before).take(where), encoded_numbers, strings(after).take(where), scalar(""))
+    urls = pc.if_else(bools(row_kind == 0), scalar(""), urls)
+    for i, operator in multi:
+        rows = np.flatnonzero((indices == i) & has_number)
+        built = [operator.url(v) for v in numbers.take(from_numpy(rows)).to_pylist()]
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        urls = pc.replace_with_mask(urls, bools(mask), strings(built))
+    return urls
 
 
 def destination_post_urls(countries: Any, numbers: Any) -> np.ndarray:
-    """:func:`destination_post_url` for whole columns, vectorised (a loop over countries only)."""
-    import numpy as np
-    import pandas as pd
+    """:func:`destination_post_url` for numpy columns (see :func:`destination_post_url_array`)."""
+    from ._arrow import to_numpy
 
-    codes = _text_column(countries).str.strip().str.upper()
-    cleaned = _text_column(numbers).str.replace(_SPACE_CLASS + "+", "", regex=True)
-    cleaned = cleaned.to_numpy(dtype=object)
-    out = np.full(len(codes), "", dtype=object)
-    if len(codes) == 0:
-        return out
-    has_number = cleaned != ""
-    encoded = _quote_column(cleaned)
-    country_index, present = pd.factorize(codes)
-    table = operators()
-    for i, code in enumerate(present):
-        operator = table.get(str(code))
-        if operator is None:
-            continue
-        mask = (country_index == i) & has_number
-        if not mask.any():
-            continue
-        if operator.search_only:
-            out[mask] = operator.url_template
-            continue
-        parts = operator.url_template.split("{n}")
-        url = np.full(int(mask.sum()), parts[0], dtype=object)
-        for part in parts[1:]:
-            url = url + encoded[mask] + part
-        out[mask] = url
-    return out
+    return to_numpy(destination_post_url_array(countries, numbers)).astype(object)
 
 
 # ---------------------------------------------------------------------------
@@ -433,30 +510,78 @@ def check_tracking_number(number: str | None) -> TrackingCheck:
     return TrackingCheck(n, "unknown", False, None, None, "tracking_number_unrecognized")
 
 
+#: the verdicts of :func:`tracking_number_state_codes`, by code
+TRACKING_STATES = ("ok", "invalid", "unrecognized", "")
+
+
+@lru_cache(maxsize=64)
+def _lengths(pattern: str) -> tuple[int, int]:
+    """The shortest and longest text a regular expression matches, from Python's own
+    parser (``re._parser``); any doubt gives (0, no limit), which only costs time."""
+    import sys
+
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        low, high = _parser.parse(pattern).getwidth()
+        return int(low), int(min(high, sys.maxsize))
+    except Exception:  # a private module: never let it break the check
+        return 0, sys.maxsize
+
+
+def tracking_number_state_codes(numbers: Any) -> np.ndarray:
+    """:func:`check_tracking_number`'s verdict for an Arrow column, as int8 codes into
+    :data:`TRACKING_STATES`. Regular expressions run in Arrow (RE2), each only on the
+    numbers of a length it can match; the S10 check digits are one matrix product over
+    the numbers' bytes."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from ._arrow import bools, to_numpy, where_distinct
+
+    column = pc.utf8_upper(_without_spaces(_arrow_text(numbers)))
+    n = len(column)
+    out = np.full(n, TRACKING_STATES.index("unrecognized"), dtype=np.int8)
+    if n == 0:
+        return out
+    length = to_numpy(pc.utf8_length(column))
+    for shape in number_shapes():
+        low, high = _lengths(shape.pattern)
+        fits = (length >= low) & (length <= high)
+        if fits.any():
+            rows = np.flatnonzero(fits)
+            chosen = column.filter(bools(fits))
+            matched = to_numpy(pc.match_substring_regex(chosen, f"^(?:{shape.pattern})$"))
+            out[rows[matched]] = TRACKING_STATES.index("ok")
+    s10 = length == 13
+    if s10.any():
+        rows = np.flatnonzero(s10)
+        s10[rows] = to_numpy(pc.match_substring_regex(column.filter(bools(s10)),
+                                                      f"^{S10_PATTERN}$"))
+    if s10.any():
+        chosen = column.filter(bools(s10))
+        offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int32)
+        offsets = offsets[chosen.offset : chosen.offset + len(chosen) + 1]
+        data = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        chars = data.reshape(len(chosen), 13)  # S10: 13 ASCII characters each
+        digits = chars[:, 2:11].astype(np.int64) - ord("0")
+        check = 11 - (digits[:, :8] @ np.array(S10_WEIGHTS, dtype=np.int64)) % 11
+        expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
+        countries = iso_countries()
+        issuer_ok = where_distinct(pc.utf8_slice_codeunits(chosen, 11, 13),
+                                   lambda code: code in countries)
+        out[s10] = np.where((digits[:, 8] == expected) & issuer_ok,
+                            TRACKING_STATES.index("ok"), TRACKING_STATES.index("invalid"))
+    out[length == 0] = TRACKING_STATES.index("")
+    return out
+
+
 def tracking_number_states(numbers: Any) -> np.ndarray:
     """:func:`check_tracking_number`'s verdict for a column, vectorised.
 
     ``"ok"`` | ``"invalid"`` (S10 shape, wrong check digit or issuer) |
-    ``"unrecognized"`` | ``""`` (no number). Regular expressions run through
-    pandas ``.str``; the check digits are one matrix product.
+    ``"unrecognized"`` | ``""`` (no number), as a numpy array of words.
     """
     import numpy as np
 
-    column = _text_column(numbers).str.replace(_SPACE_CLASS + "+", "", regex=True).str.upper()
-    n = len(column)
-    out = np.full(n, "unrecognized", dtype=object)
-    if n == 0:
-        return out
-    for shape in number_shapes():
-        out[column.str.fullmatch(shape.pattern).to_numpy(dtype=bool)] = "ok"
-    s10 = column.str.fullmatch(S10_PATTERN).to_numpy(dtype=bool)
-    if s10.any():
-        chosen = column[s10]
-        text = "".join(chosen.str.slice(2, 11).tolist()).encode("ascii")
-        digits = np.frombuffer(text, dtype=np.uint8).reshape(-1, 9).astype(np.int64) - ord("0")
-        check = 11 - (digits[:, :8] @ np.array(S10_WEIGHTS, dtype=np.int64)) % 11
-        expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
-        issuer_ok = chosen.str.slice(11, 13).isin(sorted(iso_countries())).to_numpy(dtype=bool)
-        out[s10] = np.where((digits[:, 8] == expected) & issuer_ok, "ok", "invalid")
-    out[(column == "").to_numpy(dtype=bool)] = ""
-    return out
+    return np.array(TRACKING_STATES, dtype=object)[tracking_number_state_codes(numbers)]

@@ -50,13 +50,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .knowledge import Node, Tree, knowledge
-from .orders import Order
+from .orders import CANONICAL_COLUMNS, Order, _one_chunk
 from .postal import (
     HOME_COUNTRY,
+    TRACKING_STATES,
+    _destination_links,
+    _without_spaces,
     check_tracking_number,
     destination_post_url,
-    destination_post_urls,
-    tracking_number_states,
+    quote_numbers,
+    tracking_number_state_codes,
 )
 from .workdays import activation_deadline, activation_deadlines, now_paris
 
@@ -68,6 +71,7 @@ __all__ = [
     "OUTCOMES",
     "OUTPUT_COLUMNS",
     "Decision",
+    "canonical_table",
     "Step",
     "la_poste_url",
     "order_facts",
@@ -342,123 +346,167 @@ def _vocabulary(tree: Tree) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _code_of(values: Any, known: Any, vocabulary: tuple[str, ...]) -> Any:
-    """Text values -> int8 codes into ``vocabulary``; -1 where unknown or not in it."""
+def _render(template: str, columns: Mapping[str, Any], tree: Tree) -> list[str]:
+    """Fill a text's placeholders for each row of value columns (a few thousand distinct rows
+    at most: one per outcome and ship moment), thresholds first."""
+    import re
+
+    pieces = re.split(r"\{(\w+)\}", tree.fill(template))
+    n = len(next(iter(columns.values()))) if columns else 0
+    rows = [[] for _ in range(n)]
+    for i, piece in enumerate(pieces):
+        for r in range(n):
+            rows[r].append(str(columns[piece][r]) if i % 2 else piece)
+    return ["".join(parts) for parts in rows]
+
+
+def canonical_table(orders: pd.DataFrame) -> Any:
+    """A canonical orders frame (:func:`~tpop_kb.orders.normalize_frame`, possibly edited
+    by a page) as the canonical Arrow table the vectorised engine reads."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from .orders import _text_arrow, _unknown_arrow
+
+    n = len(orders)
+    out: dict[str, Any] = {}
+    for column in (*CANONICAL_COLUMNS, "error"):
+        if column not in orders.columns:
+            out[column] = _unknown_arrow(column if column != "error" else "order_id", n)
+            continue
+        values = orders[column]
+        if column == "shipped_at":
+            moments = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+            out[column] = pa.array(moments, type=pa.timestamp("ns"), from_pandas=True)
+        elif column == "store_tracking_synced":
+            flags = pd.array(values.to_numpy(dtype=object), dtype="boolean")
+            out[column] = pa.array(flags.to_numpy(dtype=bool, na_value=False),
+                                   mask=flags.isna(), type=pa.bool_())
+        else:
+            out[column] = _text_arrow(values)
+    return pa.table(out)
+
+
+def _distinct(column: Any) -> tuple[Any, list[str]]:
+    """A text column as row codes into its distinct values (few: statuses, countries...)."""
+    import pyarrow.compute as pc
+
+    from ._arrow import scalar, to_numpy
+
+    encoded = pc.dictionary_encode(pc.fill_null(_one_chunk(column), scalar("")))
+    return to_numpy(encoded.indices), encoded.dictionary.to_pylist()
+
+
+def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
+    """Each fact as int8 codes into :func:`_vocabulary` (-1: unknown), plus values for output.
+
+    What depends on the ship date alone (deadline, days, windows, texts) is computed once
+    per distinct moment: ``_moments`` holds them, the last one ``NaT`` (no date), and
+    ``_date_code`` gives each row's.
+    """
     import numpy as np
+    import pyarrow.compute as pc
 
-    codes = np.full(len(values), -1, dtype=np.int8)
-    for i, word in enumerate(vocabulary):
-        codes[known & (values == word)] = i
-    return codes
-
-
-def _fact_columns(frame: pd.DataFrame, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
-    """Each fact as int8 codes into :func:`_vocabulary` (-1: unknown), plus values for output."""
-    import numpy as np
+    from ._arrow import codes_of, scalar, to_numpy
 
     vocabulary = _vocabulary(tree)
-    n = len(frame)
-    unknown = np.full(n, -1, dtype=np.int8)
+    n = table.num_rows
+    column = {name: _one_chunk(table.column(name)) for name in table.column_names}
 
     def yes_no(condition: Any, known: Any) -> Any:
-        return np.where(known, condition.astype(np.int8), unknown).astype(np.int8)
+        return np.where(known, condition.astype(np.int8), np.int8(-1)).astype(np.int8)
 
-    shipped = frame["shipped_at"].to_numpy(dtype="datetime64[ns]")
-    has_date = ~np.isnat(shipped)
+    def words_to(fact: str, words: list[str]) -> Any:
+        """int8 codes of distinct words into the fact's vocabulary (-1: '' or unknown)."""
+        known = vocabulary.get(fact, ())
+        return np.array([known.index(w) if w in known else -1 for w in words], dtype=np.int8)
+
+    encoded = pc.dictionary_encode(column["shipped_at"])
+    moments = np.append(to_numpy(encoded.dictionary).astype("datetime64[ns]"),
+                        np.datetime64("NaT", "ns"))
+    no_date = len(moments) - 1
+    date_code = codes_of(encoded.indices, no_date)
+    known_moment = ~np.isnat(moments)
     as_of64 = np.datetime64(as_of, "ns")
-    late = has_date & (shipped > as_of64)
-    order_id = frame["order_id"].to_numpy(dtype=object)
-    error = frame["error"].to_numpy(dtype=object)
-    status = frame["tracking_status"].to_numpy(dtype=object)
+    deadline = activation_deadlines(moments, tree.thresholds["activation_working_hours"])
+    days = (np.datetime64(as_of.date(), "D") - moments.astype("datetime64[D]")).astype("int64")
+    within = yes_no(as_of64 < deadline, known_moment)
+    past = yes_no(days > tree.thresholds["contact_after_days"], known_moment)
+    late = (known_moment & (moments > as_of64))[date_code]
+    has_date = date_code != no_date
+
+    status_code, status_words = _distinct(column["tracking_status"])
+    status = np.array(status_words, dtype=object)
     status_known = status != ""
-    deadline = activation_deadlines(shipped, tree.thresholds["activation_working_hours"])
-    days = (np.datetime64(as_of.date(), "D") - shipped.astype("datetime64[D]")).astype("int64")
-    claim = frame["customer_claim"].to_numpy(dtype=object)
-    country = frame["destination_country"].to_numpy(dtype=object)
-    synced = frame["store_tracking_synced"]
-    synced_known = synced.notna().to_numpy()
-    synced_true = synced.fillna(False).to_numpy(dtype=bool)
-    tracking = frame["tracking_number"].to_numpy(dtype=object)
-    has_number = tracking != ""
-    number_state = tracking_number_states(tracking)
-    valid = (error == "") & (order_id != "") & ~late
+    claim_code, claim_words = _distinct(column["customer_claim"])
+    country_code, country_words = _distinct(column["destination_country"])
+    country = np.array(country_words, dtype=object)
+    synced = column["store_tracking_synced"]
+    synced_known = to_numpy(pc.is_valid(synced))
+    synced_true = to_numpy(pc.fill_null(synced, scalar(False)))
+    tracking = column["tracking_number"]
+    has_number = to_numpy(pc.binary_length(tracking)) > 0
+    states = tracking_number_state_codes(tracking)
+    state_codes = words_to("tracking_number_check", list(TRACKING_STATES))
+    error_free = to_numpy(pc.binary_length(column["error"])) == 0
+    with_id = to_numpy(pc.binary_length(column["order_id"])) > 0
+    valid = error_free & with_id & ~late
     return {
         "input_valid": valid.astype(np.int8),
         "shipped": np.where(has_date, 1, -1).astype(np.int8),
-        "delivered": yes_no(status == "delivered", status_known),
-        "customer_claim": _code_of(claim, claim != "", vocabulary.get("customer_claim", ())),
-        "tracking_active": yes_no(status == "in_transit", status_known),
-        "within_activation_window": yes_no(as_of64 < deadline, has_date),
-        "past_contact_window": yes_no(days > tree.thresholds["contact_after_days"], has_date),
-        "abroad": yes_no(country != HOME_COUNTRY, country != ""),
+        "delivered": yes_no(status == "delivered", status_known)[status_code],
+        "customer_claim": words_to("customer_claim", claim_words)[claim_code],
+        "tracking_active": yes_no(status == "in_transit", status_known)[status_code],
+        "within_activation_window": within[date_code],
+        "past_contact_window": past[date_code],
+        "abroad": yes_no(country != HOME_COUNTRY, country != "")[country_code],
         "store_tracking_synced": yes_no(synced_true, synced_known),
         "tracking_number_given": has_number.astype(np.int8),
-        "tracking_number_check": _code_of(
-            number_state, number_state != "", vocabulary.get("tracking_number_check", ())
-        ),
+        "tracking_number_check": state_codes[states] if n else np.zeros(0, dtype=np.int8),
         # not facts: values the output needs
         "_late": late,
+        "_has_date": has_date,
+        "_moments": moments,
         "_deadline": deadline,
         "_days": days,
-        "_has_date": has_date,
+        "_date_code": date_code,
         "_tracking": tracking,
+        "_error": column["error"],
+        "_empty_id": ~with_id,
     }
 
 
-def _join(parts: list[Any]) -> Any:
-    """Concatenate text columns and literals element-wise, in Arrow (C++), to an Arrow array."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _combinations(facts: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Rows -> the distinct combinations of their facts (a few hundred at most).
 
-    arrays = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(str(p)) for p in parts]
-    if not any(isinstance(a, (pa.Array, pa.ChunkedArray)) for a in arrays):
-        raise ValueError("at least one column is needed")
-    return pc.binary_join_element_wise(*arrays, "")
-
-
-def _render(template: str, columns: Mapping[str, Any], tree: Tree, n: int) -> Any:
-    """Fill a text's placeholders row by row: literal parts and value columns (Arrow)."""
-    import re
-
-    import pyarrow as pa
-
-    text = tree.fill(template)  # thresholds first
-    pieces = re.split(r"\{(\w+)\}", text)
-    parts: list[Any] = [pa.array([""] * n, type=pa.string()) if n else pa.array([], pa.string())]
-    for i, piece in enumerate(pieces):
-        if i % 2:
-            parts.append(columns[piece])
-        elif piece:
-            parts.append(piece)
-    return _join(parts)
-
-
-def _iso(moments: Any, unit: str) -> Any:
-    """datetime64 values as ISO text ('YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'), in C."""
-    import numpy as np
-
-    return np.datetime_as_string(moments.astype(f"datetime64[{unit}]"), unit=unit)
-
-
-def triage_table(
-    orders: pd.DataFrame, as_of: dt.datetime | None = None, *, tree: Tree | None = None
-) -> Any:
-    """Triage every row of a canonical orders frame into an Arrow table of OUTPUT_COLUMNS.
-
-    The vectorised engine: facts as small integer codes, the tree walked node by node
-    over whole columns, texts assembled in Arrow. :func:`triage_frame` is its pandas view.
+    Returns each row's combination number and the facts of each combination, so that the
+    tree is walked once per combination instead of once per row.
     """
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    tree = tree or knowledge().tree
-    as_of = as_of or now_paris()
-    n = len(orders)
-    facts = _fact_columns(orders, as_of, tree)
-    vocabulary = _vocabulary(tree)
+    from ._arrow import codes_of, from_numpy, to_numpy
 
-    # Walk the tree: every row starts at the root and moves one node per round.
+    names = [k for k in facts if not k.startswith("_")]
+    radix = max([2, *(int(facts[k].max()) + 2 for k in names if len(facts[k]))])
+    key = np.zeros(len(facts[names[0]]), dtype=np.int64)
+    for name in names:  # codes -1.. -> digits 0.. of a number in base ``radix``
+        key = key * radix + (facts[name].astype(np.int64) + 1)
+    encoded = pc.dictionary_encode(from_numpy(key))
+    distinct = to_numpy(encoded.dictionary).copy()
+    combo = codes_of(encoded.indices, 0)
+    out: dict[str, Any] = {}
+    for name in reversed(names):
+        out[name] = (distinct % radix - 1).astype(np.int8)
+        distinct //= radix
+    return combo, out
+
+
+def _walk(facts: Mapping[str, Any], tree: Tree, n: int) -> tuple[Any, Any, list[str]]:
+    """Every row starts at the root and moves one node per round: final node and visits."""
+    import numpy as np
+
+    vocabulary = _vocabulary(tree)
     names = list(tree.nodes)
     index = {name: i for i, name in enumerate(names)}
     position = np.full(n, index[tree.root], dtype=np.int16)
@@ -479,96 +527,157 @@ def triage_table(
             position[here] = table[value]
         if not moving:
             break
-    outcome_names = np.array(names, dtype=object)
+    return position, visited, names
 
-    # Flags, as a bitmask, then one joined text per combination
+
+def _flag_texts(facts: Mapping[str, Any], visited: Any, tree: Tree, names: list[str]) -> Any:
+    """Each row's flags (';'-joined), from a bitmask: one text per combination."""
+    import numpy as np
+
+    from ._arrow import from_numpy, strings
+
+    vocabulary = _vocabulary(tree)
+    index = {name: i for i, name in enumerate(names)}
     flag_ids = sorted(tree.flags)
-    bits = np.zeros(n, dtype=np.int64)
+    bits = np.zeros(visited.shape[1], dtype=np.int64)
     for bit, flag_id in enumerate(flag_ids):
         flag = tree.flags[flag_id]
         code = vocabulary[flag.fact].index(flag.value)
         bits |= (visited[index[flag.after]] & (facts[flag.fact] == code)).astype(np.int64) << bit
-    combos = np.array(
-        [";".join(f for b, f in enumerate(flag_ids) if mask >> b & 1)
-         for mask in range(1 << len(flag_ids))], dtype=object)
-    flags = combos[bits]
+    combos = [";".join(f for b, f in enumerate(flag_ids) if mask >> b & 1)
+              for mask in range(1 << len(flag_ids))]
+    return strings(combos).take(from_numpy(bits))
+
+
+def _iso_texts(moments: Any, unit: str) -> Any:
+    """datetime64 values as ISO text ('YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'), '' for NaT."""
+    import numpy as np
+
+    text = np.datetime_as_string(moments.astype(f"datetime64[{unit}]"), unit=unit).astype(object)
+    text[np.isnat(moments)] = ""
+    return text
+
+
+def triage_table(
+    orders: Any, as_of: dt.datetime | None = None, *, tree: Tree | None = None
+) -> Any:
+    """Triage every row of canonical orders into an Arrow table of OUTPUT_COLUMNS.
+
+    ``orders``: the canonical Arrow table (:func:`~tpop_kb.orders.normalize_table`,
+    ``read_orders(...).orders_table``) or a canonical pandas frame. The vectorised
+    engine: facts as small integer codes, the tree walked node by node over whole
+    columns, what depends on the ship date computed once per distinct moment, texts
+    assembled in Arrow. :func:`triage_frame` is its pandas view.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import bools, empty_strings, from_numpy, scalar, strings, to_numpy
+
+    table = orders if isinstance(orders, pa.Table) else canonical_table(orders)
+    tree = tree or knowledge().tree
+    as_of = as_of or now_paris()
+    n = table.num_rows
+    facts = _fact_columns(table, as_of, tree)
+    combo, combo_facts = _combinations(facts)  # rows with the same facts walk once
+    combo_position, visited, names = _walk(combo_facts, tree, len(combo_facts["shipped"]))
+    position = combo_position[combo]
+    at_combo = from_numpy(combo)
 
     valid = facts["input_valid"] == 1
-    has_date = facts["_has_date"] & valid
-    deadline = facts["_deadline"]
-    shipped = orders["shipped_at"].to_numpy(dtype="datetime64[ns]")
-    contact_from = shipped.astype("datetime64[D]") + np.timedelta64(
-        tree.thresholds["contact_after_days"] + 1, "D")
-    shows_recheck = np.array([("recheck_at" in tree.nodes[k].dates) for k in names])[position]
-    shows_contact = np.array([("contact_from" in tree.nodes[k].dates) for k in names])[
-        position] & has_date
-    recheck_iso = _iso(deadline, "m")
-    recheck = pa.array(np.where(shows_recheck, recheck_iso, ""))
-    readable_recheck = pc.replace_substring(recheck, "T", " ")
-    contact = pa.array(np.where(shows_contact, _iso(contact_from, "D"), ""))
-    days = facts["_days"]
-    days_text = pa.array(np.where(has_date, days.astype(str), ""))
+    with_date = facts["_has_date"] & valid
+    moments, code = facts["_moments"], facts["_date_code"]
+    no_date = len(moments) - 1
+    shows_recheck = np.array([("recheck_at" in tree.nodes[k].dates) for k in names])
+    shows_contact = np.array([("contact_from" in tree.nodes[k].dates) for k in names])
+    contact_after = np.timedelta64(tree.thresholds["contact_after_days"] + 1, "D")
+    recheck_iso = _iso_texts(facts["_deadline"], "m")  # per distinct moment
+    contact_iso = _iso_texts(moments.astype("datetime64[D]") + contact_after, "D")
+    days_text = np.where(np.isnat(moments), "", facts["_days"].astype(str)).astype(object)
 
-    # Errors: the reader's, plus "shipped after as-of"
-    late = facts["_late"]
-    error = orders["error"].to_numpy(dtype=object).copy()
-    if late.any():
-        late_text = (
-            "shipped_at: '"
-            + np.char.replace(_iso(shipped[late], "m"), "T", " ").astype(object)
-            + f"' is after the as-of moment {as_of.strftime(READABLE_DATETIME)}"
-        )
-        error[late] = np.where(error[late] == "", late_text, error[late] + "; " + late_text)
-    empty_id = (orders["order_id"].to_numpy(dtype=object) == "") & (error == "")
-    error[empty_id] = "order_id: empty"
-    error = np.where(valid, "", error)
+    def per_row(texts: Any, show: Any) -> Any:  # a per-moment text, where shown
+        return strings(texts).take(from_numpy(np.where(show, code, no_date).astype(np.int32)))
 
-    # Reasons and article references, per outcome
-    values = {"days_since_shipped": days_text, "recheck_at": readable_recheck,
-              "contact_from": contact}
-    refs = np.array([";".join(tree.nodes[k].passages) for k in names], dtype=object)
-    pieces, rows = [], []
-    for code, node in tree.outcomes.items():
-        where = np.flatnonzero(position == index[code])
+    recheck = per_row(recheck_iso, shows_recheck[position])
+    contact = per_row(contact_iso, shows_contact[position] & with_date)
+
+    # Reasons: one text per (outcome, validity, moment) met, then taken by the rows
+    key = (position.astype(np.int64) * 2 + valid) * len(moments) + code
+    keys, key_row = np.unique(key, return_inverse=True)
+    key_code = keys % len(moments)
+    key_valid = (keys // len(moments)) % 2 == 1
+    key_node = keys // len(moments) // 2
+    key_dated = key_valid & (key_code != no_date)
+    values = {
+        "days_since_shipped": np.where(key_dated, days_text[key_code], ""),
+        "recheck_at": np.array([t.replace("T", " ") for t in np.where(
+            shows_recheck[key_node], recheck_iso[key_code], "")], dtype=object),
+        "contact_from": np.where(shows_contact[key_node] & key_dated, contact_iso[key_code], ""),
+    }
+    reasons = np.empty(len(keys), dtype=object)
+    for outcome, node in tree.outcomes.items():
+        where = np.flatnonzero(key_node == names.index(outcome))
         if len(where):
-            taken = {k: pc.take(v, pa.array(where)) for k, v in values.items()}
-            pieces.append(_render(node.reason["en"], taken, tree, len(where)))
-            rows.append(where)
-    if pieces:  # each outcome's reasons, put back in row order
-        order = np.argsort(np.concatenate(rows), kind="stable")
-        reason = pc.take(pa.concat_arrays([p.combine_chunks() if hasattr(p, "combine_chunks")
-                                           else p for p in pieces]), pa.array(order))
-    else:
-        reason = pa.array([], type=pa.string())
+            reasons[where] = _render(node.reason["en"], {k: v[where] for k, v in values.items()},
+                                     tree)
+    reason = strings(reasons).take(from_numpy(key_row.astype(np.int32)))
+
+    # Errors: the reader's, plus "shipped after as-of"; none on a valid row
+    error = facts["_error"]
+    late = np.flatnonzero(facts["_late"])
+    if len(late):
+        stamp = as_of.strftime(READABLE_DATETIME)
+        readable = [t.replace("T", " ") for t in _iso_texts(moments, "m")]
+        texts = [
+            (f"{before}; " if before else "")
+            + f"shipped_at: '{readable[c]}' is after the as-of moment {stamp}"
+            for before, c in zip(error.take(from_numpy(late)).to_pylist(), code[late],
+                                 strict=True)
+        ]
+        mask = np.zeros(n, dtype=bool)
+        mask[late] = True
+        error = pc.replace_with_mask(error, bools(mask), strings(texts))
+    empty_id = facts["_empty_id"] & (to_numpy(pc.binary_length(error)) == 0)
+    if empty_id.any():
+        error = pc.if_else(bools(empty_id), scalar("order_id: empty"), error)
+    error = pc.if_else(bools(valid), scalar(""), error) if n else empty_strings(0)
 
     tracking = facts["_tracking"]
-    destination = destination_post_urls(orders["destination_country"].to_numpy(dtype=object),
-                                        tracking)
+    quoted = quote_numbers(tracking)
+    clean = _without_spaces(tracking)
+    destination = _destination_links(table.column("destination_country"), clean,
+                                     quoted if clean is tracking else quote_numbers(clean))
+    refs = [";".join(tree.nodes[k].passages) for k in names]
+    at_node = from_numpy(position)
     columns = {
-        "order_id": pa.array(orders["order_id"].to_numpy(dtype=object), type=pa.string()),
-        "outcome": pa.array(outcome_names[position], type=pa.string()),
+        "order_id": _one_chunk(table.column("order_id")),
+        "outcome": strings(names).take(at_node),
         "recheck_at": recheck,
         "contact_from": contact,
-        "days_since_shipped": pa.array(days, type=pa.int64(), mask=~has_date),
-        "tracking_url": pa.array(_la_poste_urls(tracking), type=pa.string()),
-        "destination_post_url": pa.array(np.where(has_date, destination, ""), type=pa.string()),
-        "flags": pa.array(flags, type=pa.string()),
+        "days_since_shipped": from_numpy(facts["_days"][code], missing=~with_date),
+        "tracking_url": _la_poste_urls(tracking, quoted),
+        "destination_post_url": pc.if_else(bools(with_date), destination, scalar("")),
+        "flags": _flag_texts(combo_facts, visited, tree, names).take(at_combo),
         "reason": reason,
-        "article_ref": pa.array(refs[position], type=pa.string()),
-        "error": pa.array(error, type=pa.string()),
+        "article_ref": strings(refs).take(at_node),
+        "error": error,
     }
     return pa.table({c: columns[c] for c in OUTPUT_COLUMNS})
 
 
-def _la_poste_urls(tracking: Any) -> Any:
-    """La Poste links for a column of numbers ('' without a number), URL-encoded."""
-    import numpy as np
+def _la_poste_urls(tracking: Any, quoted: Any) -> Any:
+    """La Poste links for an Arrow column of numbers ('' without a number), URL-encoded
+    (``quoted``: the numbers already encoded)."""
+    import pyarrow.compute as pc
 
-    from .postal import _quote_column
+    from ._arrow import bools, scalar, to_numpy
 
     template = knowledge().postal["la_poste"]["tracking_url"]
     prefix, _, suffix = template.partition("{n}")
-    return np.where(tracking != "", prefix + _quote_column(tracking) + suffix, "")
+    links = pc.binary_join_element_wise(scalar(prefix), quoted, scalar(suffix),
+                                        scalar(""))
+    return pc.if_else(bools(to_numpy(pc.binary_length(tracking)) == 0), scalar(""), links)
 
 
 def triage_frame(
