@@ -138,18 +138,49 @@ def _summary(counts: Mapping[str, int], total: int) -> str:
     return f"{total} {noun}: " + (", ".join(parts) if parts else "none")
 
 
-def _write_csv(table: object, output: str) -> None:
-    """The result as UTF-8 CSV: a header line, then one line per order (Arrow's writer;
-    text values are quoted, empty days are left empty)."""
+#: orders triaged and written at a time: the result of a big file never sits whole in memory
+BATCH_ROWS = 1 << 18
+
+
+def _triage_to_csv(orders: Any, as_of: dt.datetime, output: str) -> tuple[dict[str, int], int]:
+    """Triage canonical orders (Arrow) batch by batch into UTF-8 CSV: a header line, then
+    one line per order (Arrow's writer; text values quoted, empty days left empty).
+    Returns the count of each outcome and the number of orders."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    from .triage import canonical_table
+
+    if not isinstance(orders, pa.Table):
+        orders = canonical_table(orders)
     options = pacsv.WriteOptions(quoting_style="needed")
+    counts: dict[str, int] = {}
+    sink = sys.stdout.buffer if output == "-" else output
     if output == "-":
         sys.stdout.flush()
-        pacsv.write_csv(table, sys.stdout.buffer, options)
-        sys.stdout.buffer.flush()
-    else:
-        pacsv.write_csv(table, output, options)
+    writer = None
+    try:
+        for start in range(0, max(orders.num_rows, 1), BATCH_ROWS):
+            part = triage_table(orders.slice(start, BATCH_ROWS), as_of, dictionaries=True)
+            if writer is None:
+                writer = pacsv.CSVWriter(sink, part.schema, write_options=options)
+            writer.write_table(part)
+            for code, count in _counts(part.column("outcome")).items():
+                counts[code] = counts.get(code, 0) + count
+    finally:
+        if writer is not None:
+            writer.close()
+        if output == "-":
+            sys.stdout.buffer.flush()
+    return counts, orders.num_rows
+
+
+def _release_memory() -> None:
+    """Give the memory Arrow's reader threads freed back to the system, so that the triage
+    that follows (on the main thread) does not stack its own on top of it."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _triage(args: argparse.Namespace) -> int:
@@ -161,22 +192,22 @@ def _triage(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     table = read_orders(args.input[0])
     orders = table.orders_table  # Arrow end to end: pandas is not even imported
-    live_notes: list[str] = []
+    notes = list(table.notes)
     if args.live:
         from .laposte import fill_tracking_status
 
         orders, live_notes = fill_tracking_status(table.orders, lang="en")
-    result = triage_table(orders, as_of)
+        notes += live_notes
+    del table  # the file's cells as read: not needed any more (memory)
+    _release_memory()
     try:
-        _write_csv(result, args.output)
+        counts, total = _triage_to_csv(orders, as_of, args.output)
     except OSError as exc:
         print(f"tpop_kb: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
-    for note in [*table.notes, *live_notes]:
+    for note in notes:
         print(f"tpop_kb: {note}", file=sys.stderr)
-    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(_counts(result.column("outcome")),
-                                                               result.num_rows),
-          file=sys.stderr)
+    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(counts, total), file=sys.stderr)
     return EXIT_OK
 
 

@@ -483,27 +483,49 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
-def _read_csv_fast(data: bytes, text: str) -> Any:
+def _is_utf8(data: bytes) -> bool:
+    """UTF-8 text (with or without BOM), not UTF-16: what the fast reader takes as it is."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")  # checked, then let go: the reader keeps the bytes only
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_NON_SPACE = re.compile(rb"\S")
+
+
+def _read_csv_fast(data: bytes) -> Any:
     """The common case, read by pyarrow's multithreaded reader into an Arrow table of text
     cells (blank rows taken out, counted in ``schema.metadata[b"blank_rows"]``); None ->
-    use the careful reader.
+    use the careful reader. ``data``: UTF-8, with or without BOM.
 
     Only well-formed files take this path: header on the first line, no blank lines, every
     row as wide as the header. Anything else (and every error) goes to :func:`_read_csv_text`,
     which reads the same cells and explains problems line by line.
     """
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
-    if end < 0 or not first_line.strip() or not re.compile(r"\S").search(text, end + 1):
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    end = data.find(b"\n", start)
+    if end < 0:
         return None
-    if "\n\n" in text or "\n\r\n" in text:  # blank lines: the careful reader says where
+    first_line = data[start:end].decode("utf-8", errors="replace")
+    found = _NON_SPACE.search(data, end + 1)
+    if not first_line.strip() or found is None:
+        return None
+    if found.group()[0] >= 0x80 and not data[end + 1 :].decode("utf-8", "replace").strip():
+        return None  # only non-ASCII spaces after the header
+    if b"\n\n" in data or b"\n\r\n" in data:  # blank lines: the careful reader says where
         return None
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
-    delimiter = _sniff_delimiter(text)
+    delimiter = _sniff_delimiter(first_line)
     if "\r" in first_line.rstrip("\r"):
         return None  # old Mac line endings: the careful reader handles them
     try:
@@ -513,18 +535,14 @@ def _read_csv_fast(data: bytes, text: str) -> Any:
     if header is None:
         return None
     width = len(header)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) or not data.isascii():
-        payload = text.encode("utf-8")  # utf-8 already, or transcoded once
-    else:
-        payload = data
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(payload),
+            pa.BufferReader(pa.py_buffer(data).slice(start)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                            block_size=4 * 1024 * 1024),
             parse_options=pacsv.ParseOptions(delimiter=delimiter,
-                                             newlines_in_values='"' in text),
+                                             newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, null_values=[],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
@@ -667,12 +685,17 @@ def read_orders(
         kind = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _binary_kind(data)
         if kind:
             raise OrderFileError(f"{label}: not a CSV or .xlsx file: {kind}")
-        text, encoding_note = _decode(data)
-        if encoding_note:
-            notes.append(encoding_note)
-        raw = None if encoding_note else _read_csv_fast(data, text)
-        if raw is None:
-            raw = _read_csv_text(text, label)
+        raw = _read_csv_fast(data) if _is_utf8(data) else None
+        if raw is None:  # another encoding, or a file the careful reader must explain
+            text, encoding_note = _decode(data)
+            if encoding_note:
+                notes.append(encoding_note)
+            elif not _is_utf8(data):
+                raw = _read_csv_fast(text.encode("utf-8"))  # cp1252 or UTF-16, transcoded
+            if raw is None:
+                raw = _read_csv_text(text, label)
+            del text
+    del data  # the cells are in ``raw`` now: a big file's bytes need not wait for the end
     arrow = not _is_frame(raw)
     headers = list(raw.column_names if arrow else raw.columns)
     found = mapping or map_columns(headers)

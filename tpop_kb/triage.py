@@ -530,9 +530,13 @@ def _walk(facts: Mapping[str, Any], tree: Tree, n: int) -> tuple[Any, Any, list[
     return position, visited, names
 
 
-def _flag_texts(facts: Mapping[str, Any], visited: Any, tree: Tree, names: list[str]) -> Any:
-    """Each row's flags (';'-joined), from a bitmask: one text per combination."""
+def _flag_texts(
+    facts: Mapping[str, Any], visited: Any, tree: Tree, names: list[str], combo: Any
+) -> Any:
+    """Each row's flags (';'-joined, dictionary-encoded), from a bitmask per combination of
+    facts (``combo``: each row's)."""
     import numpy as np
+    import pyarrow as pa
 
     from ._arrow import from_numpy, strings
 
@@ -546,7 +550,7 @@ def _flag_texts(facts: Mapping[str, Any], visited: Any, tree: Tree, names: list[
         bits |= (visited[index[flag.after]] & (facts[flag.fact] == code)).astype(np.int64) << bit
     combos = [";".join(f for b, f in enumerate(flag_ids) if mask >> b & 1)
               for mask in range(1 << len(flag_ids))]
-    return strings(combos).take(from_numpy(bits))
+    return pa.DictionaryArray.from_arrays(from_numpy(bits[combo]), strings(combos))
 
 
 def _iso_texts(moments: Any, unit: str) -> Any:
@@ -559,7 +563,11 @@ def _iso_texts(moments: Any, unit: str) -> Any:
 
 
 def triage_table(
-    orders: Any, as_of: dt.datetime | None = None, *, tree: Tree | None = None
+    orders: Any,
+    as_of: dt.datetime | None = None,
+    *,
+    tree: Tree | None = None,
+    dictionaries: bool = False,
 ) -> Any:
     """Triage every row of canonical orders into an Arrow table of OUTPUT_COLUMNS.
 
@@ -568,6 +576,10 @@ def triage_table(
     engine: facts as small integer codes, the tree walked node by node over whole
     columns, what depends on the ship date computed once per distinct moment, texts
     assembled in Arrow. :func:`triage_frame` is its pandas view.
+
+    ``dictionaries=True`` leaves the columns of few distinct texts (outcome, dates,
+    flags, reason, article_ref) dictionary-encoded, as they are built: the same values
+    in a fraction of the memory (the command line writes them so).
     """
     import numpy as np
     import pyarrow as pa
@@ -583,7 +595,6 @@ def triage_table(
     combo, combo_facts = _combinations(facts)  # rows with the same facts walk once
     combo_position, visited, names = _walk(combo_facts, tree, len(combo_facts["shipped"]))
     position = combo_position[combo]
-    at_combo = from_numpy(combo)
 
     valid = facts["input_valid"] == 1
     with_date = facts["_has_date"] & valid
@@ -596,8 +607,12 @@ def triage_table(
     contact_iso = _iso_texts(moments.astype("datetime64[D]") + contact_after, "D")
     days_text = np.where(np.isnat(moments), "", facts["_days"].astype(str)).astype(object)
 
+    def coded(indices: Any, texts: Any) -> Any:  # row -> one of a few texts
+        return pa.DictionaryArray.from_arrays(from_numpy(indices.astype(np.int32)),
+                                              strings(texts))
+
     def per_row(texts: Any, show: Any) -> Any:  # a per-moment text, where shown
-        return strings(texts).take(from_numpy(np.where(show, code, no_date).astype(np.int32)))
+        return coded(np.where(show, code, no_date), texts)
 
     recheck = per_row(recheck_iso, shows_recheck[position])
     contact = per_row(contact_iso, shows_contact[position] & with_date)
@@ -621,7 +636,7 @@ def triage_table(
         if len(where):
             reasons[where] = _render(node.reason["en"], {k: v[where] for k, v in values.items()},
                                      tree)
-    reason = strings(reasons).take(from_numpy(key_row.astype(np.int32)))
+    reason = coded(key_row, reasons)
 
     # Errors: the reader's, plus "shipped after as-of"; none on a valid row
     error = facts["_error"]
@@ -649,20 +664,22 @@ def triage_table(
     destination = _destination_links(table.column("destination_country"), clean,
                                      quoted if clean is tracking else quote_numbers(clean))
     refs = [";".join(tree.nodes[k].passages) for k in names]
-    at_node = from_numpy(position)
     columns = {
         "order_id": _one_chunk(table.column("order_id")),
-        "outcome": strings(names).take(at_node),
+        "outcome": coded(position, names),
         "recheck_at": recheck,
         "contact_from": contact,
         "days_since_shipped": from_numpy(facts["_days"][code], missing=~with_date),
         "tracking_url": _la_poste_urls(tracking, quoted),
         "destination_post_url": pc.if_else(bools(with_date), destination, scalar("")),
-        "flags": _flag_texts(combo_facts, visited, tree, names).take(at_combo),
+        "flags": _flag_texts(combo_facts, visited, tree, names, combo),
         "reason": reason,
-        "article_ref": strings(refs).take(at_node),
+        "article_ref": coded(position, refs),
         "error": error,
     }
+    if not dictionaries:
+        columns = {k: v.dictionary_decode() if isinstance(v, pa.DictionaryArray) else v
+                   for k, v in columns.items()}
     return pa.table({c: columns[c] for c in OUTPUT_COLUMNS})
 
 
