@@ -142,3 +142,34 @@ def test_info():
     assert done.returncode == 0
     assert "activation_working_hours: 48" in done.stdout
     assert "contact_after_days: 21" in done.stdout
+
+
+def test_batches_write_the_same_file_as_one_pass(tmp_path, monkeypatch, capsys):
+    """A big file is triaged and written batch by batch: the result does not depend on it."""
+    from tpop_kb import cli
+
+    whole, batched = tmp_path / "whole.csv", tmp_path / "batched.csv"
+    args = ["triage", str(SAMPLES / "orders_fr.csv"), "--as-of", "2026-11-26T10:00"]
+    assert cli.main([*args, "--output", str(whole)]) == 0
+    first = capsys.readouterr().err
+    monkeypatch.setattr(cli, "BATCH_ROWS", 37)  # 360 orders: ten batches, the last short
+    assert cli.main([*args, "--output", str(batched)]) == 0
+    assert batched.read_bytes() == whole.read_bytes()
+    assert capsys.readouterr().err == first  # same notes, same counts
+    expected = triage_frame(read_orders(SAMPLES / "orders_fr.csv").orders, SAMPLES_AS_OF)
+    assert len(read_result(batched.read_text(encoding="utf-8"))) == len(expected) == 360
+
+
+def test_the_command_line_does_not_load_pandas(tmp_path):
+    """Reading, triaging and writing run on Arrow and numpy only: pandas' import alone is a
+    large share of a small file's run (benchmarks/RESULTS.md)."""
+    code = (
+        "import sys; from tpop_kb.cli import main; "
+        f"code = main(['triage', {str(SAMPLES / 'orders.csv')!r}, '--output', "
+        f"{str(tmp_path / 'out.csv')!r}]); "
+        "print('pandas' in sys.modules); sys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -20,6 +20,7 @@ from tpop_kb import (
     read_orders,
     triage_frame,
     triage_order,
+    triage_table,
 )
 
 D = dt.datetime
@@ -397,7 +398,12 @@ def test_single_and_vectorised_engines_agree(sample):
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    frame = triage_frame(read_orders(buffer.getvalue().encode(), name="p.csv").orders, as_of)
+    table = read_orders(buffer.getvalue().encode(), name="p.csv")
+    frame = triage_frame(table.orders, as_of)
+    # the command line's path (Arrow from the reader, dictionary-encoded output) is the same
+    arrow = triage_table(table.orders_table, as_of, dictionaries=True)
+    plain = triage_table(table.orders, as_of)
+    assert arrow.cast(plain.schema).equals(plain)
     rows = [r for r in rows if any(v.strip() for v in r.values())]  # blank rows: skipped, noted
     singles = [triage_order(order_from_record(r), as_of).to_row() for r in rows]
     expected = pd.DataFrame(singles, columns=list(OUTPUT_COLUMNS))

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 __all__ = [
     "bools",
     "codes_of",
+    "distinct",
     "empty_strings",
     "from_numpy",
     "one_chunk",
@@ -175,3 +176,15 @@ def without_space(values: Any) -> np.ndarray:
     values = one_chunk(values)
     plain = to_numpy(pc.ascii_is_printable(values)) & ~to_numpy(pc.match_substring(values, " "))
     return plain | (to_numpy(pc.binary_length(values)) == 0)
+
+
+def distinct(values: Any) -> tuple[np.ndarray, list[Any]]:
+    """A column of few distinct values as row codes and those values (the last one None,
+    the code of a null); a dictionary-encoded column is read as it is."""
+    if isinstance(values, pa.ChunkedArray) and values.num_chunks > 1 and pa.types.is_dictionary(
+            values.type):
+        values = values.cast(values.type.value_type)  # chunks may have other dictionaries
+    values = one_chunk(values)
+    encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+    words = encoded.dictionary.to_pylist()
+    return codes_of(encoded.indices, len(words)), [*words, None]

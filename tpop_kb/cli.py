@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from .knowledge import KnowledgeError, knowledge
@@ -159,19 +160,27 @@ def _triage_to_csv(orders: Any, as_of: dt.datetime, output: str) -> tuple[dict[s
     if output == "-":
         sys.stdout.flush()
     writer = None
-    try:
-        for start in range(0, max(orders.num_rows, 1), BATCH_ROWS):
-            part = triage_table(orders.slice(start, BATCH_ROWS), as_of, dictionaries=True)
-            if writer is None:
-                writer = pacsv.CSVWriter(sink, part.schema, write_options=options)
-            writer.write_table(part)
-            for code, count in _counts(part.column("outcome")).items():
-                counts[code] = counts.get(code, 0) + count
-    finally:
-        if writer is not None:
-            writer.close()
-        if output == "-":
-            sys.stdout.buffer.flush()
+    writing: Future[None] | None = None  # one batch is written while the next is triaged
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tpop-write") as pool:
+        try:
+            for start in range(0, max(orders.num_rows, 1), BATCH_ROWS):
+                part = triage_table(orders.slice(start, BATCH_ROWS), as_of, dictionaries=True)
+                for code, count in _counts(part.column("outcome")).items():
+                    counts[code] = counts.get(code, 0) + count
+                if writer is None:
+                    writer = pacsv.CSVWriter(sink, part.schema, write_options=options)
+                if writing is not None:
+                    writing.result()
+                writing = pool.submit(writer.write_table, part)
+            if writing is not None:
+                writing.result()
+        finally:
+            if writing is not None:
+                wait([writing])  # never close the file under a write in flight
+            if writer is not None:
+                writer.close()
+            if output == "-":
+                sys.stdout.buffer.flush()
     return counts, orders.num_rows
 
 
@@ -192,20 +201,18 @@ def _triage(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     table = read_orders(args.input[0])
     orders = table.orders_table  # Arrow end to end: pandas is not even imported
-    notes = list(table.notes)
+    live_notes: list[str] = []
     if args.live:
         from .laposte import fill_tracking_status
 
         orders, live_notes = fill_tracking_status(table.orders, lang="en")
-        notes += live_notes
-    del table  # the file's cells as read: not needed any more (memory)
     _release_memory()
     try:
         counts, total = _triage_to_csv(orders, as_of, args.output)
     except OSError as exc:
         print(f"tpop_kb: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
-    for note in notes:
+    for note in [*table.notes, *live_notes]:  # the file's notes come in while it is triaged
         print(f"tpop_kb: {note}", file=sys.stderr)
     print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(counts, total), file=sys.stderr)
     return EXIT_OK

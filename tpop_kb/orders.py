@@ -25,6 +25,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -327,7 +328,20 @@ class OrderTable:
         self.mapping = mapping
         self._orders = orders
         self.source = source
-        self.notes = list(notes or [])
+        self._notes = list(notes or [])
+        self._pending_notes: Future[list[str]] | None = None
+
+    @property
+    def notes(self) -> list[str]:
+        """What staff should know about the file (blank rows, unused columns, repeated ids)."""
+        if self._pending_notes is not None:
+            self._notes.extend(self._pending_notes.result())
+            self._pending_notes = None
+        return self._notes
+
+    @notes.setter
+    def notes(self, value: list[str]) -> None:
+        self._notes, self._pending_notes = list(value), None
 
     def __repr__(self) -> str:
         return f"OrderTable(source={self.source!r}, rows={self.rows}, invalid={self.invalid})"
@@ -374,6 +388,9 @@ def _is_frame(value: Any) -> bool:
 
     return not isinstance(value, pa.Table)
 
+
+#: one worker for the checks that can run beside the triage (Arrow releases the GIL)
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tpop-orders")
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _MAX_ERROR_HEADERS = 12
@@ -732,8 +749,11 @@ def read_orders(
     else:
         columns = {h: _text_arrow(raw[h]) for h in found.columns.values()}
     orders = normalize_table(columns, len(raw) if not arrow else raw.num_rows, found)
-    notes.extend(_duplicate_notes(orders.column("order_id")))
-    return OrderTable(raw=raw, mapping=found, orders=orders, source=label, notes=notes)
+    table = OrderTable(raw=raw, mapping=found, orders=orders, source=label, notes=notes)
+    # Finding repeated order ids hashes every id: it runs beside whatever comes next
+    # (the triage), and ``notes`` waits for it.
+    table._pending_notes = _BACKGROUND.submit(_duplicate_notes, orders.column("order_id"))
+    return table
 
 
 def _duplicate_notes(order_ids: Any) -> list[str]:
@@ -773,11 +793,14 @@ def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
 def canonical_frame(canonical: Any) -> pd.DataFrame:
     """A canonical Arrow table (:func:`normalize_table`) as a pandas frame."""
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     out: dict[str, Any] = {}
     for column in (*CANONICAL_COLUMNS, "error"):
         values = canonical.column(column)
+        if pa.types.is_dictionary(values.type):
+            values = values.cast(pa.string())
         if column == "shipped_at":
             out[column] = values.to_numpy().astype("datetime64[ns]")
         elif column == "store_tracking_synced":
@@ -792,7 +815,8 @@ def normalize_table(raw: Mapping[str, Any], n: int, mapping: ColumnMapping) -> A
     """Raw text columns (Arrow, by header) -> the canonical Arrow table, one row per input row.
 
     Columns ``order_id, shipped_at (timestamp[ns], null unknown), tracking_number,
-    destination_country, tracking_status, customer_claim`` (strings, ``''`` unknown),
+    destination_country, tracking_status, customer_claim`` (strings, ``''`` unknown; the
+    last three dictionary-encoded),
     ``store_tracking_synced`` (bool, null unknown) and ``error`` (``''`` or the row's
     messages, joined by ``'; '`` in column order).
 
@@ -806,7 +830,7 @@ def normalize_table(raw: Mapping[str, Any], n: int, mapping: ColumnMapping) -> A
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._arrow import bools, from_numpy, scalar, strings, to_numpy
+    from ._arrow import bools, empty_strings, from_numpy, scalar, strings, to_numpy
 
     out: dict[str, Any] = {}
     problems: list[tuple[Any, Any]] = []  # per column: (row mask, message array)
@@ -816,6 +840,7 @@ def normalize_table(raw: Mapping[str, Any], n: int, mapping: ColumnMapping) -> A
             out[column] = _unknown_arrow(column, n)
             continue
         cells = raw[header]
+        messages = None  # built only for a column with at least one message
         if column in ("order_id", "tracking_number"):  # mostly distinct: no dictionary
             values, messages = _identifiers_arrow(column, cells)
         else:
@@ -831,14 +856,18 @@ def normalize_table(raw: Mapping[str, Any], n: int, mapping: ColumnMapping) -> A
                     known = np.array([v is not None for v in parsed], dtype=bool)
                     values = bools(np.array([bool(v) for v in parsed], dtype=bool),
                                    missing=~known).take(codes)
-                else:
-                    values = strings(["" if v is None else str(v) for v in parsed]).take(codes)
-            messages = strings(unique_messages).take(codes)
-        bad = to_numpy(pc.utf8_length(messages)) > 0
+                else:  # few distinct words: kept dictionary-encoded, as read
+                    words = strings(["" if v is None else str(v) for v in parsed])
+                    values = pa.DictionaryArray.from_arrays(codes, words)
+            if any(unique_messages):
+                messages = strings(unique_messages).take(codes)
+        bad = np.zeros(n, dtype=bool) if messages is None else (
+            to_numpy(pc.utf8_length(messages)) > 0)
         if column == "order_id":
             empty = (to_numpy(pc.utf8_length(values)) == 0) & ~bad
             if empty.any():
-                messages = pc.if_else(bools(empty), scalar("order_id: empty"), messages)
+                messages = pc.if_else(bools(empty), scalar("order_id: empty"),
+                                      empty_strings(n) if messages is None else messages)
                 bad = bad | empty
         if bad.any():
             problems.append((bad, messages))
@@ -930,6 +959,7 @@ def _parse_each(column: str, uniques: Any) -> tuple[list[Any], list[str]]:
 
 def _identifiers_arrow(column: str, cells: Any) -> tuple[Any, Any]:
     """Order ids and tracking numbers: spaces folded and trimmed, length checked, in Arrow.
+    Returns the values and their messages (None when no value has one).
 
     Most values hold no whitespace at all: only the others go through the regular
     expression (Python's whitespace) and the trimming.
@@ -952,7 +982,7 @@ def _identifiers_arrow(column: str, cells: Any) -> tuple[Any, Any]:
         mask = np.zeros(n, dtype=bool)
         mask[odd] = True
         values = pc.replace_with_mask(cells, bools(mask), cleaned)
-    messages = empty_strings(n)
+    messages = None
     limit = _max_length(column)
     if limit:
         too_long = np.flatnonzero(to_numpy(pc.utf8_length(cells)) > limit)
@@ -962,7 +992,7 @@ def _identifiers_arrow(column: str, cells: Any) -> tuple[Any, Any]:
             mask[too_long] = True
             values = pc.replace_with_mask(
                 values, bools(mask), strings(["" if v is None else v for v in parsed]))
-            messages = pc.replace_with_mask(messages, bools(mask), strings(found))
+            messages = pc.replace_with_mask(empty_strings(n), bools(mask), strings(found))
     return values, messages
 
 

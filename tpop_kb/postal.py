@@ -304,7 +304,7 @@ def destination_post_url_array(countries: Any, numbers: Any) -> Any:
     A loop over the distinct countries only; the links are joined in Arrow (C++).
     """
     numbers = _without_spaces(_arrow_text(numbers))
-    return _destination_links(countries, numbers, quote_numbers(numbers))
+    return _destination_links(_arrow_text(countries), numbers, quote_numbers(numbers))
 
 
 def _destination_links(countries: Any, numbers: Any, quoted: Any) -> Any:
@@ -313,11 +313,11 @@ def _destination_links(countries: Any, numbers: Any, quoted: Any) -> Any:
     import numpy as np
     import pyarrow.compute as pc
 
-    from ._arrow import bools, empty_strings, from_numpy, scalar, strings, to_numpy
+    from ._arrow import bools, distinct, empty_strings, from_numpy, scalar, strings, to_numpy
 
     n = len(numbers)
-    encoded = pc.dictionary_encode(_arrow_text(countries))
-    present = [str(c).strip().upper() for c in encoded.dictionary.to_pylist()]
+    indices, words = distinct(countries)
+    present = ["" if c is None else str(c).strip().upper() for c in words]
     table = operators()
     # per distinct country: the text before and after the number ('' and '' without one)
     before, after, kind = [""], [""], [0]  # entry 0: no operator
@@ -336,7 +336,6 @@ def _destination_links(countries: Any, numbers: Any, quoted: Any) -> Any:
         else:  # the number twice or more: built one by one (no such operator today)
             before.append(""), after.append(""), kind.append(3)
             multi.append((i, operator))
-    indices = to_numpy(encoded.indices) if n else np.zeros(0, dtype=np.int32)
     has_number = to_numpy(pc.binary_length(numbers)) > 0
     row_slot = slot[indices]
     row_kind = np.asarray(kind, dtype=np.int8)[row_slot] * has_number
@@ -531,49 +530,63 @@ def _lengths(pattern: str) -> tuple[int, int]:
 
 def tracking_number_state_codes(numbers: Any) -> np.ndarray:
     """:func:`check_tracking_number`'s verdict for an Arrow column, as int8 codes into
-    :data:`TRACKING_STATES`. Regular expressions run in Arrow (RE2), each only on the
-    numbers of a length it can match; the S10 check digits are one matrix product over
-    the numbers' bytes."""
+    :data:`TRACKING_STATES`.
+
+    The S10 shape and check digit are read from the numbers' bytes with numpy (13 ASCII
+    characters: a matrix); the other shapes' regular expressions (``data/postal.yaml``)
+    run in Arrow (RE2), each only on the numbers of a length it can match.
+    """
     import numpy as np
     import pyarrow.compute as pc
 
-    from ._arrow import bools, to_numpy, where_distinct
+    from ._arrow import bools, to_numpy
 
     column = pc.utf8_upper(_without_spaces(_arrow_text(numbers)))
     n = len(column)
     out = np.full(n, TRACKING_STATES.index("unrecognized"), dtype=np.int8)
     if n == 0:
         return out
+    s10 = to_numpy(pc.binary_length(column)) == 13
+    if s10.any():
+        rows = np.flatnonzero(s10)
+        chars = _byte_matrix(column.filter(bools(s10)), 13)
+        letter = (chars >= ord("A")) & (chars <= ord("Z"))
+        digit = (chars >= ord("0")) & (chars <= ord("9"))
+        shaped = letter[:, :2].all(1) & digit[:, 2:11].all(1) & letter[:, 11:].all(1)
+        s10[rows[~shaped]] = False  # S10_PATTERN, checked byte by byte
+        chars = chars[shaped]
+        digits = chars[:, 2:11].astype(np.int64) - ord("0")
+        check = 11 - (digits[:, :8] @ np.array(S10_WEIGHTS, dtype=np.int64)) % 11
+        expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
+        issuer = chars[:, 11].astype(np.int64) * 256 + chars[:, 12]
+        known = {ord(c[0]) * 256 + ord(c[1]) for c in iso_countries()}
+        pairs, which = np.unique(issuer, return_inverse=True)
+        issuer_ok = np.array([int(p) in known for p in pairs], dtype=bool)[which]
+        out[s10] = np.where((digits[:, 8] == expected) & issuer_ok,
+                            TRACKING_STATES.index("ok"), TRACKING_STATES.index("invalid"))
     length = to_numpy(pc.utf8_length(column))
-    for shape in number_shapes():
+    for shape in number_shapes():  # S10 comes first: a number of both shapes is judged S10
         low, high = _lengths(shape.pattern)
-        fits = (length >= low) & (length <= high)
+        fits = (length >= low) & (length <= high) & ~s10
         if fits.any():
             rows = np.flatnonzero(fits)
             chosen = column.filter(bools(fits))
             matched = to_numpy(pc.match_substring_regex(chosen, f"^(?:{shape.pattern})$"))
             out[rows[matched]] = TRACKING_STATES.index("ok")
-    s10 = length == 13
-    if s10.any():
-        rows = np.flatnonzero(s10)
-        s10[rows] = to_numpy(pc.match_substring_regex(column.filter(bools(s10)),
-                                                      f"^{S10_PATTERN}$"))
-    if s10.any():
-        chosen = column.filter(bools(s10))
-        offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int32)
-        offsets = offsets[chosen.offset : chosen.offset + len(chosen) + 1]
-        data = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        chars = data.reshape(len(chosen), 13)  # S10: 13 ASCII characters each
-        digits = chars[:, 2:11].astype(np.int64) - ord("0")
-        check = 11 - (digits[:, :8] @ np.array(S10_WEIGHTS, dtype=np.int64)) % 11
-        expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
-        countries = iso_countries()
-        issuer_ok = where_distinct(pc.utf8_slice_codeunits(chosen, 11, 13),
-                                   lambda code: code in countries)
-        out[s10] = np.where((digits[:, 8] == expected) & issuer_ok,
-                            TRACKING_STATES.index("ok"), TRACKING_STATES.index("invalid"))
     out[length == 0] = TRACKING_STATES.index("")
     return out
+
+
+def _byte_matrix(texts: Any, width: int) -> np.ndarray:
+    """The bytes of strings that are all ``width`` bytes long, as an (n, width) uint8 matrix."""
+    import numpy as np
+
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
+    if not len(texts):
+        return np.zeros((0, width), dtype=np.uint8)
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.reshape(len(texts), width)
 
 
 def tracking_number_states(numbers: Any) -> np.ndarray:

@@ -388,13 +388,12 @@ def canonical_table(orders: pd.DataFrame) -> Any:
 
 
 def _distinct(column: Any) -> tuple[Any, list[str]]:
-    """A text column as row codes into its distinct values (few: statuses, countries...)."""
-    import pyarrow.compute as pc
+    """A text column as row codes into its distinct values (few: statuses, countries...),
+    '' for a null."""
+    from ._arrow import distinct
 
-    from ._arrow import scalar, to_numpy
-
-    encoded = pc.dictionary_encode(pc.fill_null(_one_chunk(column), scalar("")))
-    return to_numpy(encoded.indices), encoded.dictionary.to_pylist()
+    codes, words = distinct(column)
+    return codes, ["" if w is None else w for w in words]
 
 
 def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
