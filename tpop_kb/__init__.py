@@ -14,6 +14,8 @@ Also: :mod:`tpop_kb.postal` (destination postal links, tracking-number checks),
 and :mod:`tpop_kb.article_watch` (has the published help article changed?).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .knowledge import KnowledgeBase, KnowledgeError, data_dir, knowledge
 from .orders import (
     CANONICAL_COLUMNS,
@@ -24,7 +26,6 @@ from .orders import (
     order_from_record,
     read_orders,
 )
-from .paste import PastedOrder, PasteError, parse_paste
 from .postal import (
     Operator,
     TrackingCheck,
@@ -33,7 +34,6 @@ from .postal import (
     destination_post_url,
     operators,
 )
-from .replies import Draft, drafts
 from .triage import (
     OUTCOMES,
     OUTPUT_COLUMNS,
@@ -45,7 +45,30 @@ from .triage import (
 )
 from .workdays import activation_deadline, activation_deadlines, is_working_day, now_paris
 
+if TYPE_CHECKING:
+    from .paste import PastedOrder, PasteError, parse_paste
+    from .replies import Draft, drafts
+
 __version__ = "0.1.0"
+
+# The pages' helpers load on first use: `python -m tpop_kb triage` does not need them.
+_LAZY = {
+    "PastedOrder": "paste",
+    "PasteError": "paste",
+    "parse_paste": "paste",
+    "Draft": "replies",
+    "drafts": "replies",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Draft",

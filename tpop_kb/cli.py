@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections import deque
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -160,24 +161,34 @@ def _triage_to_csv(orders: Any, as_of: dt.datetime, output: str) -> tuple[dict[s
     if output == "-":
         sys.stdout.flush()
     writer = None
-    writing: Future[None] | None = None  # one batch is written while the next is triaged
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tpop-write") as pool:
+    writing: Future[None] | None = None  # one batch is written while the next are triaged
+    pending: deque[Future[Any]] = deque()  # batches triaged two at a time (two cores)
+
+    def write(part: Any) -> None:
+        nonlocal writer, writing
+        for code, count in _counts(part.column("outcome")).items():
+            counts[code] = counts.get(code, 0) + count
+        if writer is None:
+            writer = pacsv.CSVWriter(sink, part.schema, write_options=options)
+        if writing is not None:
+            writing.result()
+        writing = writers.submit(writer.write_table, part)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tpop-write") as writers, \
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="tpop-triage") as workers:
         try:
             for start in range(0, max(orders.num_rows, 1), BATCH_ROWS):
-                part = triage_table(orders.slice(start, BATCH_ROWS), as_of, dictionaries=True)
-                for code, count in _counts(part.column("outcome")).items():
-                    counts[code] = counts.get(code, 0) + count
-                if writer is None:
-                    writer = pacsv.CSVWriter(sink, part.schema, write_options=options)
-                if writing is not None:
-                    writing.result()
-                writing = pool.submit(writer.write_table, part)
+                pending.append(workers.submit(triage_table, orders.slice(start, BATCH_ROWS),
+                                              as_of, dictionaries=True))
+                if len(pending) > 2:
+                    write(pending.popleft().result())
+            while pending:
+                write(pending.popleft().result())
             if writing is not None:
                 writing.result()
         finally:
-            if writing is not None:
-                wait([writing])  # never close the file under a write in flight
-            if writer is not None:
+            wait([*pending, *([writing] if writing is not None else [])])
+            if writer is not None:  # never closed under a write in flight (waited above)
                 writer.close()
             if output == "-":
                 sys.stdout.buffer.flush()

@@ -826,54 +826,61 @@ def normalize_table(raw: Mapping[str, Any], n: int, mapping: ColumnMapping) -> A
     in Arrow (C++); whatever those paths do not recognise goes through the per-value
     functions (a property test holds both equal).
     """
+    import pyarrow as pa
+
+    headers = [(c, mapping.columns.get(c)) for c in CANONICAL_COLUMNS]
+    # columns are independent: two at a time, on two cores (Arrow and numpy release the GIL)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="tpop-columns") as pool:
+        done = list(pool.map(
+            lambda item: _normalize_column(item[0], None if item[1] is None else raw[item[1]], n),
+            headers))
+    out = {column: values for (column, _), (values, _, _) in zip(headers, done, strict=True)}
+    problems = [(bad, messages) for _, bad, messages in done if bad is not None]
+    out["error"] = _joined_messages(problems, n)
+    return pa.table(out)
+
+
+def _normalize_column(column: str, cells: Any, n: int) -> tuple[Any, Any, Any]:
+    """One canonical column from its raw cells (None: not in the file), with the rows that
+    have a message and the messages (None, None without any)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ._arrow import bools, empty_strings, from_numpy, scalar, strings, to_numpy
 
-    out: dict[str, Any] = {}
-    problems: list[tuple[Any, Any]] = []  # per column: (row mask, message array)
-    for column in CANONICAL_COLUMNS:
-        header = mapping.columns.get(column)
-        if header is None:
-            out[column] = _unknown_arrow(column, n)
-            continue
-        cells = raw[header]
-        messages = None  # built only for a column with at least one message
-        if column in ("order_id", "tracking_number"):  # mostly distinct: no dictionary
-            values, messages = _identifiers_arrow(column, cells)
+    if cells is None:
+        return _unknown_arrow(column, n), None, None
+    messages = None  # built only for a column with at least one message
+    if column in ("order_id", "tracking_number"):  # mostly distinct: no dictionary
+        values, messages = _identifiers_arrow(column, cells)
+    else:
+        encoded = pc.dictionary_encode(cells)
+        codes = encoded.indices
+        uniques = to_numpy(encoded.dictionary).astype(object)
+        if column == "shipped_at":
+            parsed, unique_messages = _parse_dates(uniques)
+            values = from_numpy(parsed).take(codes)
         else:
-            encoded = pc.dictionary_encode(cells)
-            codes = encoded.indices
-            uniques = to_numpy(encoded.dictionary).astype(object)
-            if column == "shipped_at":
-                parsed, unique_messages = _parse_dates(uniques)
-                values = from_numpy(parsed).take(codes)
-            else:
-                parsed, unique_messages = _parse_each(column, uniques)
-                if column == "store_tracking_synced":
-                    known = np.array([v is not None for v in parsed], dtype=bool)
-                    values = bools(np.array([bool(v) for v in parsed], dtype=bool),
-                                   missing=~known).take(codes)
-                else:  # few distinct words: kept dictionary-encoded, as read
-                    words = strings(["" if v is None else str(v) for v in parsed])
-                    values = pa.DictionaryArray.from_arrays(codes, words)
-            if any(unique_messages):
-                messages = strings(unique_messages).take(codes)
-        bad = np.zeros(n, dtype=bool) if messages is None else (
-            to_numpy(pc.utf8_length(messages)) > 0)
-        if column == "order_id":
-            empty = (to_numpy(pc.utf8_length(values)) == 0) & ~bad
-            if empty.any():
-                messages = pc.if_else(bools(empty), scalar("order_id: empty"),
-                                      empty_strings(n) if messages is None else messages)
-                bad = bad | empty
-        if bad.any():
-            problems.append((bad, messages))
-        out[column] = values
-    out["error"] = _joined_messages(problems, n)
-    return pa.table(out)
+            parsed, unique_messages = _parse_each(column, uniques)
+            if column == "store_tracking_synced":
+                known = np.array([v is not None for v in parsed], dtype=bool)
+                values = bools(np.array([bool(v) for v in parsed], dtype=bool),
+                               missing=~known).take(codes)
+            else:  # few distinct words: kept dictionary-encoded, as read
+                words = strings(["" if v is None else str(v) for v in parsed])
+                values = pa.DictionaryArray.from_arrays(codes, words)
+        if any(unique_messages):
+            messages = strings(unique_messages).take(codes)
+    bad = np.zeros(n, dtype=bool) if messages is None else (
+        to_numpy(pc.utf8_length(messages)) > 0)
+    if column == "order_id":
+        empty = (to_numpy(pc.utf8_length(values)) == 0) & ~bad
+        if empty.any():
+            messages = pc.if_else(bools(empty), scalar("order_id: empty"),
+                                  empty_strings(n) if messages is None else messages)
+            bad = bad | empty
+    return (values, bad, messages) if bad.any() else (values, None, None)
 
 
 def _joined_messages(problems: list[tuple[Any, Any]], n: int) -> Any:
