@@ -307,52 +307,55 @@ def destination_post_url_array(countries: Any, numbers: Any) -> Any:
     return _destination_links(_arrow_text(countries), numbers, quote_numbers(numbers))
 
 
-def _destination_links(countries: Any, numbers: Any, quoted: Any) -> Any:
+def _destination_links(countries: Any, numbers: Any, quoted: Any, shown: Any = None) -> Any:
     """The links of :func:`destination_post_url_array`, for numbers already cleaned of
-    spaces and their URL-encoded forms (the triage shares them with La Poste's links)."""
+    spaces and their URL-encoded forms (the triage shares them with La Poste's links);
+    ``shown``: a numpy mask of the rows that get a link at all (default: every row).
+
+    Rows are grouped by operator (a stable sort), each group's links joined in one Arrow
+    call around its template, then put back in row order.
+    """
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._arrow import bools, distinct, empty_strings, from_numpy, scalar, strings, to_numpy
+    from ._arrow import distinct, empty_strings, from_numpy, scalar, strings, to_numpy
 
     n = len(numbers)
     indices, words = distinct(countries)
-    present = ["" if c is None else str(c).strip().upper() for c in words]
     table = operators()
-    # per distinct country: the text before and after the number ('' and '' without one)
-    before, after, kind = [""], [""], [0]  # entry 0: no operator
-    slot = np.zeros(len(present) + 1, dtype=np.int32)
-    multi: list[tuple[int, Operator]] = []
-    for i, code in enumerate(present):
-        operator = table.get(code)
+    found = [table.get("" if c is None else str(c).strip().upper()) for c in words]
+    has_number = to_numpy(pc.binary_length(numbers)) > 0
+    if shown is not None:
+        has_number = has_number & shown
+    # each row's group: its country's operator, or -1 (no link)
+    group = np.array([i if op is not None else -1 for i, op in enumerate(found)] + [-1],
+                     dtype=np.int64)[indices]
+    group[~has_number] = -1
+    if not (group >= 0).any():
+        return empty_strings(n)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    pieces = []
+    for rows in np.split(order, bounds):
+        g = int(group[rows[0]])
+        operator = found[g] if g >= 0 else None
         if operator is None:
-            continue
-        slot[i] = len(before)
-        if operator.search_only:
-            before.append(operator.url_template), after.append(""), kind.append(2)
+            pieces.append(empty_strings(len(rows)))
+        elif operator.search_only:
+            pieces.append(strings([operator.url_template]).take(
+                from_numpy(np.zeros(len(rows), dtype=np.int32))))
         elif operator.url_template.count("{n}") == 1:
             head, _, tail = operator.url_template.partition("{n}")
-            before.append(head), after.append(tail), kind.append(1)
+            pieces.append(pc.binary_join_element_wise(
+                scalar(head), quoted.take(from_numpy(rows)), scalar(tail), scalar("")))
         else:  # the number twice or more: built one by one (no such operator today)
-            before.append(""), after.append(""), kind.append(3)
-            multi.append((i, operator))
-    has_number = to_numpy(pc.binary_length(numbers)) > 0
-    row_slot = slot[indices]
-    row_kind = np.asarray(kind, dtype=np.int8)[row_slot] * has_number
-    if not row_kind.any():
-        return empty_strings(n)
-    where = from_numpy(row_slot)
-    encoded_numbers = pc.if_else(bools(row_kind == 1), quoted, scalar(""))
-    urls = pc.binary_join_element_wise(
-        strings(before).take(where), encoded_numbers, strings(after).take(where), scalar(""))
-    urls = pc.if_else(bools(row_kind == 0), scalar(""), urls)
-    for i, operator in multi:
-        rows = np.flatnonzero((indices == i) & has_number)
-        built = [operator.url(v) for v in numbers.take(from_numpy(rows)).to_pylist()]
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        urls = pc.replace_with_mask(urls, bools(mask), strings(built))
-    return urls
+            pieces.append(strings([operator.url(v) for v in
+                                   numbers.take(from_numpy(rows)).to_pylist()]))
+    grouped = pa.concat_arrays(pieces)
+    back = np.empty(n, dtype=np.int64)
+    back[order] = np.arange(n)
+    return grouped.take(from_numpy(back))
 
 
 def destination_post_urls(countries: Any, numbers: Any) -> np.ndarray:

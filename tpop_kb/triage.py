@@ -661,7 +661,8 @@ def triage_table(
     quoted = quote_numbers(tracking)
     clean = _without_spaces(tracking)
     destination = _destination_links(table.column("destination_country"), clean,
-                                     quoted if clean is tracking else quote_numbers(clean))
+                                     quoted if clean is tracking else quote_numbers(clean),
+                                     with_date)
     refs = [";".join(tree.nodes[k].passages) for k in names]
     columns = {
         "order_id": _one_chunk(table.column("order_id")),
@@ -670,7 +671,7 @@ def triage_table(
         "contact_from": contact,
         "days_since_shipped": from_numpy(facts["_days"][code], missing=~with_date),
         "tracking_url": _la_poste_urls(tracking, quoted),
-        "destination_post_url": pc.if_else(bools(with_date), destination, scalar("")),
+        "destination_post_url": destination,
         "flags": _flag_texts(combo_facts, visited, tree, names, combo),
         "reason": reason,
         "article_ref": coded(position, refs),
