@@ -7,6 +7,8 @@
 #                docs/security.md)
 #   make test    ruff + the whole pytest suite (unit, notebooks through nbval, Chromium)
 #   make lint    ruff only
+#   make bench   the benchmarks of issue 8 (bulk triage, pages, many staff at once, Dask);
+#                rewrites benchmarks/RESULTS.md. Takes a long time; run it on an idle machine.
 #   make clean   caches and build output (make distclean also removes .venv)
 #
 # Everything runs in ./.venv, created with python3.11 (else python3) on first use.
@@ -31,7 +33,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get as root, or through sudo when there is one.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo 2>/dev/null)
 
-.PHONY: help venv install app serve-shared test lint browser clean distclean
+.PHONY: help venv install app serve-shared test lint browser bench clean distclean
 
 help:
 	@echo "make app        serve the pages on this machine: http://127.0.0.1:$(PORT)/voila/render/index.ipynb"
@@ -39,6 +41,7 @@ help:
 	@echo "                TPOP_KB_TOKEN=... make serve-shared, or a new token is printed"
 	@echo "make test       ruff + pytest (unit, notebooks, browser); installs what is missing"
 	@echo "make lint       ruff check"
+	@echo "make bench      run every benchmark and rewrite benchmarks/RESULTS.md (long; idle machine)"
 	@echo "make clean      remove caches and build output; make distclean also removes .venv"
 
 # -- environment -------------------------------------------------------------------
@@ -120,6 +123,20 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# -- benchmarks ----------------------------------------------------------------------
+
+# Issue 8's measurements, each writing its section of benchmarks/RESULTS.md: the whole
+# `triage` command (10k/100k/1M orders), the pages with kernels started on request and
+# with a preheated pool (the setting docs/deployment.md recommends for serve-shared),
+# 10 then 25 staff at once, and Dask beside pandas at 1M orders. The test extras hold
+# everything they need (Playwright, Dask); Chromium comes from the `browser` target.
+bench: $(VENV)/.installed-test browser
+	$(BIN)/python benchmarks/bulk.py --write
+	$(BIN)/python benchmarks/pages.py --write
+	$(BIN)/python benchmarks/pages.py --write --preheat
+	$(BIN)/python benchmarks/load.py --write
+	$(BIN)/python benchmarks/dask_bench.py --write
 
 # -- cleaning ----------------------------------------------------------------------
 

@@ -124,16 +124,38 @@ _EFFECTIVE = textwrap.dedent(
         "404 GET /nothing?_xsrf=SECRET-2 (10.0.0.9) 0.5ms")
     app.log.info("Voila is running at: http://h:1/?token=SECRET-3")
 
-    # The prelaunch hook, run before each page, must read the handler's xsrf_token (which
-    # sets the `_xsrf` cookie) and leave the notebook alone.
-    class Handler:
+    # Every page a signed-in visitor opens gets the `_xsrf` cookie its closing request needs:
+    # the identity provider reads the page handler's xsrf_token (which sets the cookie), so
+    # that preheated pages get it too (no prelaunch hook: Voila refuses it with preheating).
+    import asyncio
+    from jupyter_server.auth import PasswordIdentityProvider
+    from voila.handler import VoilaHandler
+
+    class Page(VoilaHandler):
         read = False
         @property
         def xsrf_token(self):
-            Handler.read = True
+            type(self).read = True
             return b"x"
-    hook = vc.prelaunch_hook
-    hook_result = hook(Handler(), notebook=nbformat.v4.new_notebook(), cwd=".") if hook else 0
+
+    class Anonymous(Page):
+        read = False
+
+    class Api:
+        read = False
+        @property
+        def xsrf_token(self):
+            Api.read = True
+            return b"x"
+
+    async def known(self, handler):
+        return None if isinstance(handler, Anonymous) else "someone"
+
+    PasswordIdentityProvider.get_user = known  # what the token check would answer
+    users = [asyncio.run(idp.get_user(h)) for h in (Page.__new__(Page), Api(),
+                                                    Anonymous.__new__(Anonymous))]
+    pages_get_cookie = (users == ["someone", "someone", None] and Page.read
+                        and not Api.read and not Anonymous.read)
 
     print(json.dumps({
         "files": app._loaded_config_files,
@@ -150,7 +172,8 @@ _EFFECTIVE = textwrap.dedent(
         "cull_idle_timeout": km.cull_idle_timeout, "cull_interval": km.cull_interval,
         "cull_connected": km.cull_connected, "cull_busy": km.cull_busy,
         "log": out.getvalue(),
-        "prelaunch_hook_sets_xsrf_cookie": Handler.read and hook_result is None,
+        "pages_get_xsrf_cookie": pages_get_cookie,
+        "prelaunch_hook": repr(vc.prelaunch_hook),
     }))
     """
 )
@@ -190,7 +213,8 @@ def test_shared_server_requires_the_token(shared_settings: dict) -> None:
 
 
 def test_shared_pages_get_the_cookie_their_closing_request_needs(shared_settings: dict) -> None:
-    assert shared_settings["prelaunch_hook_sets_xsrf_cookie"] is True
+    assert shared_settings["pages_get_xsrf_cookie"] is True
+    assert shared_settings["prelaunch_hook"] == "None"  # it would forbid preheated kernels
 
 
 def test_shared_server_hides_tracebacks_and_sources(shared_settings: dict) -> None:

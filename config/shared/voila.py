@@ -9,8 +9,12 @@
 # limit lives in Voila.tornado_settings there); use `c.Voila.tornado_settings.update(...)`
 # to add keys instead.
 
+import inspect
 import logging
 import re
+
+from jupyter_server.auth import PasswordIdentityProvider
+from voila.handler import VoilaHandler
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -47,18 +51,49 @@ for _name in ("tornado.access", "tornado.application", "tornado.general", "Voila
     logging.getLogger(_name).addFilter(_HideSecretsInUrls())
 
 
-def _set_xsrf_cookie(handler, notebook, cwd):
-    """Give every page the `_xsrf` cookie (Voila's prelaunch hook, run before each page).
+def _set_xsrf_cookie(handler):
+    """Give a page the `_xsrf` cookie its closing request needs.
 
     When a tab is closed, Voila's page asks the server to shut its kernel down, sending
     this cookie's value; a visitor who arrived with `?token=` has no such cookie, and the
     request would be refused (403), leaving the kernel to the idle culling below.
     """
     _ = handler.xsrf_token  # reading it sets the cookie
-    return None  # the notebook is left as it is
 
 
-c.VoilaConfiguration.prelaunch_hook = _set_xsrf_cookie
+class PagesGetXsrfCookie(PasswordIdentityProvider):
+    """The token login, plus the `_xsrf` cookie on every page a signed-in visitor opens.
+
+    Done here, where every request is authenticated, rather than in Voila's
+    `prelaunch_hook`: Voila refuses to start with a prelaunch hook and preheated kernels
+    (`--preheat_kernel=True`, docs/deployment.md), and a preheated page never runs it.
+    """
+
+    async def get_user(self, handler):
+        user = super().get_user(handler)
+        if inspect.isawaitable(user):
+            user = await user
+        if user is not None and isinstance(handler, VoilaHandler):
+            handler.current_user = user  # as prepare() does next: xsrf_token reads it
+            _set_xsrf_cookie(handler)
+        return user
+
+
+c.Voila.identity_provider_class = PagesGetXsrfCookie
+
+# -- preheated kernels (off unless `--preheat_kernel=True` is given) --------------------
+# `make serve-shared VOILA_ARGS="--preheat_kernel=True --pool_size=N"` keeps N kernels
+# with the order assistant already built, so that N staff opening it at once do not wait
+# for N kernels to start. Only the order assistant is preheated (the other pages start a
+# kernel on request): a preheated page must take its visitor's link when they arrive
+# (tpop_kb/apps/order_assistant.py does). docs/deployment.md gives the sizes measured.
+# (Voila matches these patterns against each notebook's full path.)
+c.VoilaKernelManager.preheat_denylist = [r"^(?!(.*/)?order_assistant\.ipynb$)"]
+# A kernel taken from the pool is replaced 30 s later, not 1 s (Voila's default): the
+# replacements of a burst (one page build each) would otherwise compete for the CPU with
+# the very pages the burst opened. Visitors within those 30 s take the pool's other
+# kernels; only one beyond the pool's size waits for a replacement.
+c.VoilaKernelManager.fill_delay = 30
 
 # -- what a visitor sees ----------------------------------------------------------------
 c.VoilaConfiguration.show_tracebacks = False
@@ -82,6 +117,11 @@ c.VoilaExecutor.cell_timeout_instruction = _RELOAD
 # -- limits -----------------------------------------------------------------------------
 # Building a page (running its notebook cell) must finish within this many seconds.
 c.VoilaExecutor.timeout = 60
+# Once the cell has run, how long to wait for its output (the page's widgets) to arrive:
+# nbclient's 4 s default is missed when many pages are built at once on a busy machine
+# (a pool of preheated kernels filling, a burst of openings), and the page then shows
+# nothing. Waiting longer costs nothing when the output comes at once.
+c.VoilaExecutor.iopub_timeout = 60
 # A kernel with no browser connected for 5 minutes is shut down, with the customer data
 # it holds; checked every 30 s. A kernel still computing for a closed tab is shut down too
 # (cull_busy); an open tab keeps its kernel (cull_connected stays False).

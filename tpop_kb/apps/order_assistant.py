@@ -14,11 +14,16 @@
    passages; then the reply drafts of :mod:`tpop_kb.replies`, each with a copy button.
 
 The as-of moment defaults to now in Paris; trainers type another one. A deep link
-pre-fills the form: Voila passes the page's query string to the kernel as the
-``QUERY_STRING`` environment variable (``voila/handler.py``), e.g.
+pre-fills the form, e.g.
 ``order_assistant.ipynb?tracking_number=LA123456785FR&shipped_at=2026-11-20T15:00&destination_country=BE&lang=en&as_of=2026-11-26T10:00``;
 every column alias of ``data/columns.yaml`` works as a parameter, and ``paste=`` fills
-the paste area. A link that names an order runs the triage at once.
+the paste area. A link that names an order runs the triage at once. Voila passes the
+page's query string to a kernel it starts for the visitor as the ``QUERY_STRING``
+environment variable (``voila/handler.py``). A *preheated* kernel (``--preheat_kernel``)
+builds the page before anyone asks for it: the page is built with an empty form, and a
+background thread waits for the visitor through :func:`voila.utils.get_query_string`
+(:func:`visitor_query`), then fills the form from their link and sets the as-of moment
+to the time they arrived (the kernel may have waited for hours).
 
 Copying a draft: the copy button is plain HTML with an ``onclick`` handler (browsers run
 inline handlers of ``innerHTML``; only ``<script>`` elements are not run). It copies
@@ -82,7 +87,7 @@ from ..workdays import now_paris, working_days_between
 from ._base import App, AppState, Html, brand_html, esc, guarded, page_html, page_text
 from .style import style_widget
 
-__all__ = ["OrderAssistantApp", "OrderAssistantState", "page_query"]
+__all__ = ["OrderAssistantApp", "OrderAssistantState", "page_query", "preheated", "visitor_query"]
 
 _BABEL_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 AS_OF_FORMAT = "%Y-%m-%dT%H:%M"
@@ -335,6 +340,31 @@ def page_query(query: str | None = None) -> dict[str, str]:
     return out
 
 
+def preheated() -> bool:
+    """Whether this kernel was started by Voila before its visitor came (``--preheat_kernel``).
+
+    Voila marks such kernels with ``VOILA_PREHEAT=True``; once the visitor's request has
+    been received, :func:`voila.utils.get_query_string` puts it in ``QUERY_STRING``.
+    """
+    return os.environ.get("VOILA_PREHEAT") == "True" and "QUERY_STRING" not in os.environ
+
+
+def visitor_query() -> str:
+    """The query string of the page's visitor ("" for none).
+
+    :func:`voila.utils.get_query_string` (synchronous): in a preheated kernel it blocks
+    until Voila hands the kernel to a visitor (it asks the server over a websocket in a
+    thread of its own, ``ws://127.0.0.1:<port>/voila/query/<kernel id>``; set
+    ``VOILA_APP_IP`` for a server bound to another address), then returns their query
+    string, also stored in ``QUERY_STRING``; anywhere else it returns ``QUERY_STRING`` at
+    once (None when unset). Voila is imported only here: it costs a kernel about 40 MB
+    and 2 s, so the page calls this only in preheated kernels, from a thread.
+    """
+    from voila.utils import get_query_string
+
+    return get_query_string() or ""
+
+
 class OrderAssistantState(AppState):
     """The form, the as-of moment, the answers given, and where the page is."""
 
@@ -356,7 +386,9 @@ class OrderAssistantState(AppState):
 class OrderAssistantApp(App):
     """The order assistant. ``OrderAssistantApp()`` in a notebook shows it.
 
-    ``query``: a deep link's query string (default: Voila's ``QUERY_STRING``).
+    ``query``: a deep link's query string (default: the visitor's, from Voila: see
+    :func:`visitor_query`; in a preheated kernel it is applied when they arrive,
+    :meth:`wait_for_visitor`).
     ``as_of``: the moment to judge at (default: now in Paris).
     """
 
@@ -370,12 +402,14 @@ class OrderAssistantApp(App):
         as_of: dt.datetime | str | None = None,
         **state: Any,
     ) -> None:
-        params = page_query(query)
+        waits = query is None and preheated()  # the visitor and their link come later
+        params = {} if waits else page_query(query)
         if params.get("lang") in ("en", "fr"):
             lang = params["lang"]
         if isinstance(as_of, dt.datetime):
             as_of = as_of.strftime(AS_OF_FORMAT)
         state.setdefault("as_of", as_of or params.get("as_of") or "")
+        fixed_as_of = bool(state["as_of"])
         if not state["as_of"]:
             state["as_of"] = now_paris().strftime(AS_OF_FORMAT)
         self.parsed: PastedOrder | None = None
@@ -386,8 +420,17 @@ class OrderAssistantApp(App):
         self._live_number = ""
         self._live_answers: dict[str, tuple[float, LiveStatus]] = {}
         self._live_thread: threading.Thread | None = None
+        self._visitor_thread: threading.Thread | None = None
         super().__init__(lang=lang, **state)
-        if self.knowledge_error is None:
+        if self.knowledge_error is not None:
+            return
+        if waits:
+            self._visitor_thread = threading.Thread(
+                target=self._await_visitor, args=(not fixed_as_of,), name="tpop-visitor",
+                daemon=True,
+            )
+            self._visitor_thread.start()
+        else:
             self._apply_query(params)
 
     # -- layout --------------------------------------------------------------------
@@ -673,6 +716,39 @@ class OrderAssistantApp(App):
             self._fill(record)
             self._run(reset=True)
         self._render_feedback()
+
+    def _await_visitor(self, refresh_as_of: bool) -> None:
+        """In a preheated kernel's background thread: wait for the visitor, take their link.
+
+        The as-of moment becomes the time they arrived, unless the page was given one or
+        the link names one. Never raises: a failure shows the page's fault message.
+        """
+        try:
+            params = page_query(visitor_query())
+            if params.get("lang") in ("en", "fr"):
+                self.state.lang = params["lang"]
+            # Setting the as-of moment also tells the server the kernel is in use (a
+            # widget message), so idle culling counts from the visitor's arrival, not
+            # from when the page was built (unless the moment does not change: a page
+            # given its moment in code, or built this very minute).
+            if params.get("as_of"):
+                self.state.as_of = params["as_of"]
+            elif refresh_as_of:
+                self.state.as_of = now_paris().strftime(AS_OF_FORMAT)
+            self._apply_query(params)
+        except Exception as exc:  # no traceback on the page, even from this thread
+            self.show_fault(exc)
+
+    def wait_for_visitor(self, timeout: float | None = None) -> bool:
+        """In a preheated kernel, wait until the visitor's link is applied (tests, notebooks).
+
+        True when it is (or when there was nothing to wait for).
+        """
+        worker = self._visitor_thread
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
 
     def _record(self) -> dict[str, str]:
         """The form as a record for :func:`order_from_record` (empty fields: unknown)."""

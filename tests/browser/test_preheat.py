@@ -1,0 +1,131 @@
+"""`make serve-shared` with preheated order assistant kernels, run for real.
+
+``VOILA_ARGS="--preheat_kernel=True --pool_size=1"``: the order assistant's page is built
+before anyone asks for it. A deep link must still fill the form (the page reads it when
+its visitor arrives), the page must be as of the visitor's arrival, closing the tab must
+still shut its kernel down at once (the `_xsrf` cookie now comes from the identity
+provider: Voila forbids a prelaunch hook with preheating), and the other pages start
+their kernel on request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tpop_kb.workdays import now_paris
+
+from .conftest import NOTEBOOKS, _stop, open_voila_page
+from .test_shared_server import (
+    CULL_IDLE_S,
+    CULL_INTERVAL_S,
+    SharedServer,
+    kernel_process_alive,
+    kernel_status,
+    start_shared_server,
+    wait_until,
+)
+
+pytestmark = pytest.mark.browser
+
+PAGE = "order_assistant.ipynb"
+LINK = ("order_id=TP-77&tracking_number=LA123456785FR&shipped_at=2026-11-20T15:00"
+        "&destination_country=BE&tracking_status=none&lang=en&as_of=2026-11-23T09:00")
+PREHEAT_ARGS = (
+    f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S} "
+    f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S} "
+    "--VoilaExecutor.timeout=60 --preheat_kernel=True --pool_size=1 "
+    "--VoilaKernelManager.fill_delay=1"  # replace a taken kernel at once: a faster test
+)
+
+
+@pytest.fixture(scope="module")
+def preheated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
+    workdir = tmp_path_factory.mktemp("preheated")
+    pages = workdir / "pages"
+    pages.mkdir()
+    for name in (PAGE, "index.ipynb"):
+        shutil.copy(NOTEBOOKS / name, pages / name)
+    server = start_shared_server(workdir, pages, secrets.token_urlsafe(24), PREHEAT_ARGS)
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+def kernel_of(page: Any) -> str:
+    return page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+
+
+def open_link(page: Any, server: SharedServer, query: str) -> Any:
+    page.goto(f"{server}voila/render/{PAGE}?{query}&token={server.token}",
+              wait_until="domcontentloaded", timeout=60_000)
+    page.wait_for_selector(".tpop-order-input textarea:enabled", timeout=60_000)
+    return page
+
+
+def test_a_deep_link_fills_a_preheated_page(
+    preheated: SharedServer, browser: Any, browser_context_args: dict[str, Any]
+) -> None:
+    context = browser.new_context(**browser_context_args)
+    page = open_link(context.new_page(), preheated, LINK)
+    kernel_id = kernel_of(page)
+    assert re.search(rf"Using pre-heated kernel: {kernel_id} for {PAGE}", preheated.log())
+    outcome = page.locator('.tpop-outcome[data-outcome="wait_for_activation"]')
+    expect(outcome).to_contain_text("TP-77", timeout=30_000)
+    expect(outcome).to_contain_text("23 November 2026")
+    expect(page.locator(".tpop-hero h1")).to_have_text(re.compile("order assistant", re.I))
+    expect(page.locator(".tpop-as-of input")).to_have_value("2026-11-23T09:00")
+
+    # Closing the tab shuts its kernel down at once, well before any idle time-out.
+    assert kernel_status(preheated, kernel_id) == 200
+    page.close(run_before_unload=True)
+    waited = wait_until(lambda: kernel_status(preheated, kernel_id) == 404, CULL_IDLE_S / 2)
+    assert waited < CULL_IDLE_S / 2
+    context.close()
+    assert not re.search(rf"Culling '\w+' kernel '\w+' \({kernel_id}\)", preheated.log())
+    wait_until(lambda: not kernel_process_alive(kernel_id), 15)
+
+
+def test_a_preheated_page_is_as_of_its_visitors_arrival(
+    preheated: SharedServer, browser: Any, browser_context_args: dict[str, Any]
+) -> None:
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    # The pool's kernel (a replacement when another test took the first one).
+    open_voila_page(page, preheated, PAGE, selector=".tpop-order-input textarea:enabled")
+    assert f"Using pre-heated kernel: {kernel_of(page)}" in preheated.log()
+    expect(page.locator(".tpop-as-of input")).not_to_have_value("", timeout=10_000)
+    shown = dt.datetime.fromisoformat(page.locator(".tpop-as-of input").input_value())
+    assert abs(shown - now_paris().replace(second=0, microsecond=0)) <= dt.timedelta(minutes=2)
+    expect(page.locator(".tpop-order-input textarea")).to_have_value("")
+    expect(page.locator(".tpop-outcome[data-outcome]")).to_have_count(0)
+    context.close()
+
+
+def test_other_pages_start_their_kernel_on_request(
+    preheated: SharedServer, browser: Any, browser_context_args: dict[str, Any]
+) -> None:
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    open_voila_page(page, preheated, "index.ipynb", selector=".tpop-landing")
+    log = preheated.log()
+    assert "Kernel pool of index.ipynb" not in log
+    assert f"Using pre-heated kernel: {kernel_of(page)}" not in log
+    context.close()
+
+
+def test_the_log_holds_no_token_and_no_traceback(preheated: SharedServer) -> None:
+    log = Path(preheated.log_path).read_text(encoding="utf-8", errors="replace")
+    assert preheated.token not in log
+    assert "Traceback" not in log
