@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import orders_gen  # noqa: E402
-from _results import write_section  # noqa: E402
+from _results import record_goals, write_section  # noqa: E402
 
 AS_OF = "2026-11-26T10:00"
 PYTHON = sys.executable
@@ -155,6 +155,28 @@ def main() -> None:
     print(report)
     if args.write:
         write_section("### Bulk triage", report)
+        record_goals("bulk", goal_rows(results), dt.date.today().isoformat())
+
+
+def goal_rows(results: list[dict[str, float]]) -> list[tuple[str, str, bool | None]]:
+    """Issue 8's goals for the sizes measured (10k: time; 1M: ratios and memory)."""
+    by_size = {int(r["size"]): r for r in results}
+    rows: list[tuple[str, str, bool | None]] = []
+    if 10_000 in by_size:
+        r = by_size[10_000]
+        rows.append(("10k orders, whole `triage` process under 1.5 s", f"{r['cli_s']:.2f} s",
+                     r["cli_s"] < 1.5))
+    if 1_000_000 in by_size:
+        r = by_size[1_000_000]
+        ratio, speed = r["cli_s"] / r["floor_s"], r["rowwise_s"] / r["cli_s"]
+        rows += [
+            ("1M orders, within 1.5× the I/O floor",
+             f"{ratio:.2f}× ({r['cli_s']:.2f} s against {r['floor_s']:.2f} s)", ratio <= 1.5),
+            ("1M orders, at least 4× faster than the row-by-row reference",
+             f"{speed:.1f}× ({r['rowwise_s']:.0f} s for the reference)", speed >= 4),
+            ("1M orders, peak memory under 600 MB", f"{r['cli_mb']:.0f} MB", r["cli_mb"] < 600),
+        ]
+    return rows
 
 
 if __name__ == "__main__":

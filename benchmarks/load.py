@@ -43,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import write_section  # noqa: E402
+from _results import record_goals, write_section  # noqa: E402
 from _voila import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -234,6 +234,13 @@ def main() -> None:
     print(report)
     if args.write:
         write_section(HEADING, report)
+        record_goals("load", [
+            (f"{r['sessions']} staff at once on one server, all succeed"
+             + (f" (preheated pool of {pool})" if pool else ""),
+             f"{r['success']:.0%}, outcome p50 {r['p50']:.0f} s / p95 {r['p95']:.0f} s",
+             r["success"] == 1.0 if r["sessions"] >= 25 else None)
+            for r in rows
+        ], dt.date.today().isoformat())
 
 
 def render(rows: list[dict], pool: int, args: argparse.Namespace) -> list[str]:

@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import orders_gen  # noqa: E402
-from _results import write_section  # noqa: E402
+from _results import record_goals, write_section  # noqa: E402
 from _voila import (  # noqa: E402
     cpu_seconds,
     kernel_pid,
@@ -295,6 +295,19 @@ def main() -> None:
     print(report)
     if args.write:
         write_section(f"### Pages, {mode}", report)
+        ratio, p95 = median(ready) / median(floor), percentile(times, 0.95) * 1000
+        kernel, upload_s = clicks["after"]["rss"], median(uploads)
+        label = " (preheated)" if args.preheat else " (kernels on request)"
+        record_goals("pages-preheated" if args.preheat else "pages", [
+            ("order assistant ready within 1.25× the one-widget floor" + label,
+             f"{ratio:.2f}× ({median(ready):.2f} s against {median(floor):.2f} s)",
+             ratio <= 1.25),
+            ("click to outcome p95 under 300 ms" + label, f"{p95:.0f} ms", p95 < 300),
+            (f"{args.rows:,}-row upload summarised in under 5 s" + label, f"{upload_s:.2f} s",
+             upload_s < 5),
+            ("the order assistant's kernel under 150 MB (RSS after the clicks)" + label,
+             f"{kernel:.0f} MB", kernel < 150),
+        ], dt.date.today().isoformat())
 
 
 if __name__ == "__main__":

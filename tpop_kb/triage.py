@@ -3,9 +3,12 @@
 - :func:`triage_order` takes one :class:`~tpop_kb.orders.Order` and returns an
   explainable :class:`Decision`: the path of questions and answers through the
   tree, the facts, the dates, the flags and the article passages behind them.
-- :func:`triage_frame` takes a canonical orders frame (from
-  :func:`~tpop_kb.orders.read_orders`) and returns one result row per order,
-  vectorised: no Python loop over rows, only over the tree's few nodes.
+- :func:`triage_table` takes canonical orders (the Arrow table of
+  :func:`~tpop_kb.orders.read_orders`, or its pandas frame) and returns one result
+  row per order, vectorised: no Python loop over rows. Facts are small integer
+  codes; the tree is walked once per distinct combination of facts, what depends on
+  the ship date once per distinct moment, and texts are assembled in Arrow.
+  :func:`triage_frame` is the same as a pandas frame.
 
 Both compute the same *facts* about each order and walk the same tree from
 ``data/knowledge/postal-tracking/tree.yaml``; a property test holds their
