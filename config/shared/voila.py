@@ -89,11 +89,15 @@ c.Voila.identity_provider_class = PagesGetXsrfCookie
 # (tpop_kb/apps/order_assistant.py does). docs/deployment.md gives the sizes measured.
 # (Voila matches these patterns against each notebook's full path.)
 c.VoilaKernelManager.preheat_denylist = [r"^(?!(.*/)?order_assistant\.ipynb$)"]
-# A kernel taken from the pool is replaced 30 s later, not 1 s (Voila's default): the
-# replacements of a burst (one page build each) would otherwise compete for the CPU with
-# the very pages the burst opened. Visitors within those 30 s take the pool's other
-# kernels; only one beyond the pool's size waits for a replacement.
-c.VoilaKernelManager.fill_delay = 30
+# A kernel taken from the pool is replaced 2 minutes later, not 1 s (Voila's default):
+# the replacements of a burst (one page build each, about 4 CPU-seconds) would otherwise
+# compete for the CPU with the very pages the burst opened. benchmarks/RESULTS.md ("Many
+# staff at once"): with 30 s, the refills of a 25-person burst landed inside the burst
+# (kernels 129 CPU-s) and a quarter of its pages timed out; kept out of it, all 25
+# succeeded (kernels 26 CPU-s). The price: a visitor beyond the pool's size within those
+# 2 minutes waits for a replacement (Voila hands out the pool's next kernel, still to be
+# built), so size the pool to the burst (docs/deployment.md).
+c.VoilaKernelManager.fill_delay = 120
 
 # -- what a visitor sees ----------------------------------------------------------------
 c.VoilaConfiguration.show_tracebacks = False
