@@ -28,10 +28,8 @@ from .test_shared_server import (
     CULL_IDLE_S,
     CULL_INTERVAL_S,
     SharedServer,
-    kernel_process_alive,
-    kernel_status,
+    assert_closing_shuts_the_kernel_down,
     start_shared_server,
-    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -88,13 +86,7 @@ def test_a_deep_link_fills_a_preheated_page(
     expect(page.locator(".tpop-as-of input")).to_have_value("2026-11-23T09:00")
 
     # Closing the tab shuts its kernel down at once, well before any idle time-out.
-    assert kernel_status(preheated, kernel_id) == 200
-    page.close(run_before_unload=True)
-    waited = wait_until(lambda: kernel_status(preheated, kernel_id) == 404, CULL_IDLE_S / 2)
-    assert waited < CULL_IDLE_S / 2
-    context.close()
-    assert not re.search(rf"Culling '\w+' kernel '\w+' \({kernel_id}\)", preheated.log())
-    wait_until(lambda: not kernel_process_alive(kernel_id), 15)
+    assert_closing_shuts_the_kernel_down(preheated, page, context, kernel_id)
 
 
 def test_a_preheated_page_is_as_of_its_visitors_arrival(

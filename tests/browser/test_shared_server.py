@@ -270,6 +270,20 @@ def wait_until(condition: Any, timeout_s: float, step_s: float = 0.5) -> float:
     return time.monotonic() - start
 
 
+def assert_closing_shuts_the_kernel_down(
+    server: SharedServer, page: Any, context: Any, kernel_id: str
+) -> None:
+    """Closing the tab normally shuts its kernel down at once (Voila's page asks for it),
+    well before any idle time-out, and its process ends."""
+    assert kernel_status(server, kernel_id) == 200
+    page.close(run_before_unload=True)
+    waited = wait_until(lambda: kernel_status(server, kernel_id) == 404, CULL_IDLE_S / 2)
+    assert waited < CULL_IDLE_S / 2
+    context.close()
+    assert not re.search(rf"Culling '\w+' kernel '\w+' \({kernel_id}\)", server.log())
+    wait_until(lambda: not kernel_process_alive(kernel_id), 15)
+
+
 # ---------------------------------------------------------------------------
 # Tests
 # ---------------------------------------------------------------------------
@@ -469,14 +483,7 @@ def test_closing_a_tab_shuts_its_kernel_down_at_once(
     kernel_id = page.evaluate(
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
     )
-    assert kernel_status(shared, kernel_id) == 200
-    page.close(run_before_unload=True)  # the tab is closed normally
-    # Well before any idle time-out: Voila's page asks for its kernel's shutdown.
-    waited = wait_until(lambda: kernel_status(shared, kernel_id) == 404, CULL_IDLE_S / 2)
-    assert waited < CULL_IDLE_S / 2
-    context.close()
-    assert not re.search(rf"Culling '\w+' kernel '\w+' \({kernel_id}\)", shared.log())
-    wait_until(lambda: not kernel_process_alive(kernel_id), 15)
+    assert_closing_shuts_the_kernel_down(shared, page, context, kernel_id)
 
 
 def test_a_closed_session_kernel_is_shut_down(
