@@ -18,6 +18,7 @@ from tpop_kb._arrow import (
     from_numpy,
     scalar,
     strings,
+    texts,
     to_numpy,
     where_distinct,
     without_space,
@@ -99,3 +100,15 @@ def test_building_and_reading_arrays_does_not_import_pandas():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_texts_from_every_kind_of_column():
+    import pandas as pd
+
+    assert texts(pa.array(["a", None])).to_pylist() == ["a", ""]
+    assert texts(pa.chunked_array([["a"], ["b"]])).to_pylist() == ["a", "b"]
+    series = pd.Series(["a", None, float("nan"), 7], dtype=object)
+    assert texts(series).to_pylist() == ["a", "", "", "7"]
+    assert texts(pd.Series(["x", None], dtype="string[pyarrow]")).to_pylist() == ["x", ""]
+    assert texts(np.array(["LA1", None, 5], dtype=object)).to_pylist() == ["LA1", "", "5"]
+    assert texts([]).to_pylist() == [] and texts([]).type == pa.string()

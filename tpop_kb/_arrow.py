@@ -25,6 +25,7 @@ __all__ = [
     "one_chunk",
     "scalar",
     "strings",
+    "texts",
     "to_numpy",
     "without_space",
     "where_distinct",
@@ -188,3 +189,27 @@ def distinct(values: Any) -> tuple[np.ndarray, list[Any]]:
     encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
     words = encoded.dictionary.to_pylist()
     return codes_of(encoded.indices, len(words)), [*words, None]
+
+
+def texts(values: Any) -> pa.Array:
+    """A column of text as one Arrow string array, ``''`` for a missing value.
+
+    Takes an Arrow array (nulls become ``''``), a pandas Series (``NaN``/``None``/``NA``
+    are missing, other values as ``str``), or a numpy array or list (``None`` is
+    missing, other values as ``str``).
+    """
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        array = one_chunk(values)
+    elif type(values).__module__.startswith("pandas"):  # a Series: pandas is loaded already
+        import pandas as pd
+
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            array = one_chunk(pa.array(values.array))
+        else:
+            cells = values.astype(object).where(values.notna(), "").astype(str)
+            array = strings(cells.to_numpy(dtype=object))
+    else:
+        array = strings([v if isinstance(v, str) else ("" if v is None else str(v))
+                         for v in np.asarray(values, dtype=object)])
+    # 32-bit offsets: S10 numbers are read straight from the buffers (postal)
+    return pc.fill_null(array.cast(pa.string()), scalar(""))

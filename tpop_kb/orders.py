@@ -746,7 +746,9 @@ def read_orders(
     if arrow:
         columns = {h: _one_chunk(raw.column(h)) for h in found.columns.values()}
     else:
-        columns = {h: _text_arrow(raw[h]) for h in found.columns.values()}
+        from ._arrow import texts
+
+        columns = {h: texts(raw[h]) for h in found.columns.values()}
     orders = normalize_table(columns, len(raw) if not arrow else raw.num_rows, found)
     table = OrderTable(raw=raw, mapping=found, orders=orders, source=label, notes=notes)
     # Finding repeated order ids hashes every id: it runs beside whatever comes next
@@ -783,7 +785,9 @@ def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     Python strings (``''`` unknown), ``shipped_at`` is ``datetime64[ns]`` (``NaT``
     unknown), ``store_tracking_synced`` a nullable boolean.
     """
-    columns = {header: _text_arrow(raw[header]) for header in mapping.columns.values()}
+    from ._arrow import texts
+
+    columns = {header: texts(raw[header]) for header in mapping.columns.values()}
     frame = canonical_frame(normalize_table(columns, len(raw), mapping))
     frame.index = raw.index
     return frame
@@ -914,22 +918,6 @@ def _joined_messages(problems: list[tuple[Any, Any]], n: int) -> Any:
 _SPACE_CLASS = (  # real characters, not escapes: the same class for RE2 (pyarrow) and Python
     "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
-
-
-def _text_arrow(cells: Any) -> Any:
-    """A pandas column of cells as an Arrow string array ('' for missing)."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from ._arrow import scalar
-
-    if isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow":
-        array = pa.array(cells.array)
-    else:
-        text = cells.astype(object).where(cells.notna(), "").astype(str)
-        array = pa.array(text.to_numpy(dtype=object), type=pa.string())
-    return pc.fill_null(_one_chunk(array).cast(pa.string()), scalar(""))
 
 
 def _one_chunk(array: Any) -> Any:

@@ -233,22 +233,6 @@ def destination_post_url(country: str | None, tracking_number: str | None) -> st
     return operator.url(number)
 
 
-def _arrow_text(values: Any) -> Any:
-    """A column of text (numpy, list, Arrow) as one Arrow string array, '' for missing."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from ._arrow import one_chunk, scalar, strings
-
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        values = one_chunk(values)
-    else:
-        values = strings([v if isinstance(v, str) else ("" if v is None else str(v))
-                          for v in np.asarray(values, dtype=object)])
-    return pc.fill_null(values.cast(pa.string()), scalar(""))  # 32-bit offsets (read below)
-
-
 def _on_odd_values(numbers: Any, change: Callable[[Any], Any]) -> Any:
     """``change`` applied to the values that are not plain ASCII letters and digits only
     (most tracking numbers are): the regular expressions run on the few others."""
@@ -285,17 +269,10 @@ def _without_spaces(numbers: Any) -> Any:
 def quote_numbers(numbers: Any) -> Any:
     """``quote(n, safe='')`` for an Arrow column: only values that are not plain ASCII
     letters and digits go through Python's ``quote``."""
-    from ._arrow import strings
+    from ._arrow import strings, texts
 
-    return _on_odd_values(_arrow_text(numbers),
+    return _on_odd_values(texts(numbers),
                           lambda odd: strings([quote(v, safe="") for v in odd.to_pylist()]))
-
-
-def _quote_column(numbers: np.ndarray) -> np.ndarray:
-    """quote(n, safe='') for a numpy column (see :func:`quote_numbers`)."""
-    from ._arrow import to_numpy
-
-    return to_numpy(quote_numbers(numbers)).astype(object)
 
 
 def destination_post_url_array(countries: Any, numbers: Any) -> Any:
@@ -303,8 +280,10 @@ def destination_post_url_array(countries: Any, numbers: Any) -> Any:
 
     A loop over the distinct countries only; the links are joined in Arrow (C++).
     """
-    numbers = _without_spaces(_arrow_text(numbers))
-    return _destination_links(_arrow_text(countries), numbers, quote_numbers(numbers))
+    from ._arrow import texts
+
+    numbers = _without_spaces(texts(numbers))
+    return _destination_links(texts(countries), numbers, quote_numbers(numbers))
 
 
 def _destination_links(countries: Any, numbers: Any, quoted: Any, shown: Any = None) -> Any:
@@ -542,9 +521,9 @@ def tracking_number_state_codes(numbers: Any) -> np.ndarray:
     import numpy as np
     import pyarrow.compute as pc
 
-    from ._arrow import bools, to_numpy
+    from ._arrow import bools, texts, to_numpy
 
-    column = pc.utf8_upper(_without_spaces(_arrow_text(numbers)))
+    column = pc.utf8_upper(_without_spaces(texts(numbers)))
     n = len(column)
     out = np.full(n, TRACKING_STATES.index("unrecognized"), dtype=np.int8)
     if n == 0:

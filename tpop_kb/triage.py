@@ -369,7 +369,8 @@ def canonical_table(orders: pd.DataFrame) -> Any:
     import pandas as pd
     import pyarrow as pa
 
-    from .orders import _text_arrow, _unknown_arrow
+    from ._arrow import texts
+    from .orders import _unknown_arrow
 
     n = len(orders)
     out: dict[str, Any] = {}
@@ -386,7 +387,7 @@ def canonical_table(orders: pd.DataFrame) -> Any:
             out[column] = pa.array(flags.to_numpy(dtype=bool, na_value=False),
                                    mask=flags.isna(), type=pa.bool_())
         else:
-            out[column] = _text_arrow(values)
+            out[column] = texts(values)
     return pa.table(out)
 
 
