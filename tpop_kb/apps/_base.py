@@ -251,6 +251,22 @@ class App:
 
         self.root.children = (style_widget(), self.fault)
 
+    # -- parts every page builds ---------------------------------------------------
+    def _build_header(self, end: widgets.Widget | None = None) -> widgets.HBox:
+        """``self.header``: ``self.brand`` (the page fills it from :func:`brand_html`) and,
+        at the end, the language toggle or ``end``."""
+        self.brand = widgets.HTML()
+        self.header = widgets.HBox([self.brand, self.lang_toggle if end is None else end])
+        self.header.add_class("tpop-header")
+        return self.header
+
+    @staticmethod
+    def _page_style(css: str) -> widgets.HTML:
+        """A page's own style sheet, as a widget that takes no room."""
+        sheet = widgets.HTML(f"<style>{css}</style>")
+        sheet.layout.height = "0"
+        return sheet
+
     # -- to be defined by each page ------------------------------------------------
     def _build(self) -> None:  # layout
         raise NotImplementedError

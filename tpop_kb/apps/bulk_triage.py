@@ -217,14 +217,12 @@ class BulkTriageApp(App):
         # read here, inside the base class's guard: a broken settings file shows its card
         cfg = self._settings = settings()
         self.root.add_class("tpop-bulk")
-        self.brand = widgets.HTML()
-        self.brand.add_class("tpop-brand-box")
         self.home = widgets.HTML()
         self.home.add_class("tpop-home")
         end = widgets.HBox([self.home, self.lang_toggle])
         end.add_class("tpop-header-end")
-        self.header = widgets.HBox([self.brand, end])
-        self.header.add_class("tpop-header")
+        self._build_header(end)
+        self.brand.add_class("tpop-brand-box")
         self.intro = widgets.HTML()
         self.intro.layout.width = "100%"
 

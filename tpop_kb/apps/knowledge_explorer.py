@@ -194,11 +194,8 @@ class KnowledgeExplorerApp(App):
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
         self.root.add_class("tpop-knowledge-explorer")
-        self.page_style = widgets.HTML(f"<style>{PAGE_CSS}</style>")
-        self.page_style.layout.height = "0"
-        self.brand = widgets.HTML()
-        self.header = widgets.HBox([self.brand, self.lang_toggle])
-        self.header.add_class("tpop-header")
+        self.page_style = self._page_style(PAGE_CSS)
+        self._build_header()
         self.intro = widgets.HTML()
         self.meta = widgets.HTML()
 

@@ -93,10 +93,8 @@ class LandingApp(App):
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
         self.root.add_class("tpop-landing")
-        self.brand = widgets.HTML()
+        self._build_header()
         self.brand.add_class("tpop-brand-box")
-        self.header = widgets.HBox([self.brand, self.lang_toggle])
-        self.header.add_class("tpop-header")
         self.intro = widgets.HTML()
         self.pages = widgets.HTML()
         self.about = widgets.HTML()

@@ -436,11 +436,8 @@ class OrderAssistantApp(App):
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
         self.root.add_class("tpop-order-assistant")
-        self.page_style = widgets.HTML(f"<style>{PAGE_CSS}</style>")
-        self.page_style.layout.height = "0"
-        self.brand = widgets.HTML()
-        self.header = widgets.HBox([self.brand, self.lang_toggle])
-        self.header.add_class("tpop-header")
+        self.page_style = self._page_style(PAGE_CSS)
+        self._build_header()
         self.intro = widgets.HTML()
 
         # 1. the order

@@ -289,11 +289,8 @@ class TrainingApp(App):
         self.tree = kb.tree
         self.numbers = question_numbers(self.tree)
         self.root.add_class("tpop-training")
-        self.page_style = widgets.HTML(f"<style>{PAGE_CSS}</style>")
-        self.page_style.layout.height = "0"
-        self.brand = widgets.HTML()
-        self.header = widgets.HBox([self.brand, self.lang_toggle])
-        self.header.add_class("tpop-header")
+        self.page_style = self._page_style(PAGE_CSS)
+        self._build_header()
         self.intro = widgets.HTML()
 
         self.mode_toggle = widgets.ToggleButtons(options=[("", "quiz"), ("", "walk")])
