@@ -41,6 +41,7 @@ STATUS_FR = {
     "none": "en attente",
     "in_transit": "en cours d'acheminement",
     "delivered": "livré",
+    "awaiting_collection": "en attente de retrait",
     "": "",
 }
 CLAIM_FR = {"none": "", "not_received": "non reçu", "still_not_received": "toujours non reçu"}
@@ -68,11 +69,13 @@ OUTCOME_WEIGHTS = {
     "not_shipped": 6,
     "wait_for_activation": 10,
     "check_destination_post": 10,
-    "wait_before_contact": 22,
+    "tracking_silent": 5,
+    "wait_before_contact": 18,
     "contact_tpop": 10,
     "delivered": 24,
     "delivered_go_to_post_office": 6,
     "delivered_merchant_decides": 4,
+    "collect_at_post_office": 4,
     "invalid_input": 8,
 }
 
@@ -128,11 +131,15 @@ def generate_orders(n: int, as_of: dt.datetime, seed: int = 7) -> list[dict[str,
         elif outcome == "check_destination_post":
             code = rng.choice([c for c in COUNTRIES if c[0] != "FR"])[0]
             shipped = _when(as_of, rng.randint(5, 21), rng)
+        elif outcome == "tracking_silent":
+            code = "FR"
+            shipped = _when(as_of, rng.randint(5, 21), rng)
         elif outcome == "wait_before_contact":
-            status = "in_transit" if rng.random() < 0.8 else "none"
-            if status == "none":
-                code = "FR"
+            status = "in_transit"
             shipped = _when(as_of, rng.randint(4, 21), rng)
+        elif outcome == "collect_at_post_office":
+            status = "awaiting_collection"
+            shipped = _when(as_of, rng.randint(3, 40), rng)
         elif outcome == "contact_tpop":
             status = rng.choice(["none", "in_transit", "in_transit"])
             shipped = _when(as_of, rng.randint(22, 45), rng)

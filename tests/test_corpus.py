@@ -63,7 +63,7 @@ def test_clean_values():
     assert row["order_id"] == "N1" and row["destination_country"] == "BE"
     assert row["tracking_status"] == "in_transit"
     serial = read_orders(CORPUS / "excel_serial_dates.csv").orders["shipped_at"]
-    assert [str(v) for v in serial] == ["2026-11-19 00:00:00", "2026-11-19 18:00:00"]
+    assert [str(v) for v in serial] == ["2026-11-19 23:59:59", "2026-11-19 18:00:00"]
 
 
 def test_utf16_and_mixed_encodings_keep_accents():

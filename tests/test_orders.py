@@ -56,10 +56,10 @@ def test_header_aliases(header, column):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2026-11-24", dt.datetime(2026, 11, 24)),
+        ("2026-11-24", dt.datetime(2026, 11, 24, 23, 59, 59)),  # no time: end of the day
         ("2026-11-24T09:00", dt.datetime(2026, 11, 24, 9)),
         ("2026-11-24 09:00", dt.datetime(2026, 11, 24, 9)),
-        ("24/11/2026", dt.datetime(2026, 11, 24)),
+        ("24/11/2026", dt.datetime(2026, 11, 24, 23, 59, 59)),
         ("24/11/2026 09:00", dt.datetime(2026, 11, 24, 9)),
         (" 24/11/2026\u00a009:00 ", dt.datetime(2026, 11, 24, 9)),
         ("", None),
@@ -98,8 +98,10 @@ def test_unknown_country():
         ("tracking_status", "info_received", "none"), ("tracking_status", "Aucun", "none"),
         ("tracking_status", "en attente", "none"),
         ("tracking_status", "out_for_delivery", "in_transit"),
-        ("tracking_status", "available_for_pickup", "in_transit"),
-        ("tracking_status", "attempt_fail", "in_transit"),
+        ("tracking_status", "available_for_pickup", "awaiting_collection"),
+        ("tracking_status", "attempt_fail", "awaiting_collection"),
+        ("tracking_status", "avis de passage", "awaiting_collection"),
+        ("tracking_status", "Disponible dans votre bureau de poste", "awaiting_collection"),
         ("tracking_status", "exception", "in_transit"),
         ("tracking_status", "En transit", "in_transit"),
         ("tracking_status", "en cours d'acheminement", "in_transit"),
@@ -117,7 +119,7 @@ def test_value_aliases(column, text, value):
 
 
 def test_unknown_value_names_the_accepted_ones():
-    with pytest.raises(ValueError, match="none, in_transit, delivered"):
+    with pytest.raises(ValueError, match="none, in_transit, awaiting_collection, delivered"):
         parse_value("tracking_status", "lost")
 
 

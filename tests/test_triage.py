@@ -38,14 +38,14 @@ def decide(as_of=AS_OF, **fields):
         ({}, "not_shipped"),
         ({"shipped_at": "2026-11-25 09:00", "tracking_status": "none"}, "wait_for_activation"),
         ({"shipped_at": "2026-11-24 10:01", "tracking_status": "none"}, "wait_for_activation"),
-        ({"shipped_at": "2026-11-24 10:00", "tracking_status": "none"}, "wait_before_contact"),
+        ({"shipped_at": "2026-11-24 10:00", "tracking_status": "none"}, "tracking_silent"),
         (
             {
                 "shipped_at": "2026-11-24 09:59",
                 "tracking_status": "none",
                 "destination_country": "FR",
             },
-            "wait_before_contact",
+            "tracking_silent",
         ),
         (
             {
@@ -55,7 +55,24 @@ def decide(as_of=AS_OF, **fields):
             },
             "check_destination_post",
         ),
-        ({"shipped_at": "2026-11-24 09:59", "tracking_status": "none"}, "wait_before_contact"),
+        ({"shipped_at": "2026-11-24 09:59", "tracking_status": "none"}, "tracking_silent"),
+        # a date without a time is read as the end of that day: the window is not over
+        ({"shipped_at": "2026-11-24", "tracking_status": "none"}, "wait_for_activation"),
+        ({"shipped_at": "2026-11-23", "tracking_status": "none"}, "tracking_silent"),
+        # waiting at a post office: the customer collects it, whatever the days
+        ({"shipped_at": "2026-11-20", "tracking_status": "avis de passage"},
+         "collect_at_post_office"),
+        ({"shipped_at": "2026-10-01", "tracking_status": "en attente de retrait"},
+         "collect_at_post_office"),
+        ({"shipped_at": "2026-10-01", "tracking_status": "available for pickup",
+          "claim": "not received"}, "collect_at_post_office"),
+        # a tracking number or a tracking event means shipped, even without a date
+        ({"tracking_number": "LA123456785FR"}, "wait_for_activation"),
+        ({"tracking_status": "in transit"}, "wait_before_contact"),
+        ({"tracking_status": "livré"}, "delivered"),
+        ({"tracking_status": "delivered", "claim": "not received"},
+         "delivered_go_to_post_office"),
+        ({"tracking_status": "avis de passage"}, "collect_at_post_office"),
         ({"shipped_at": "2026-11-25", "tracking_status": "in_transit"}, "wait_before_contact"),
         ({"shipped_at": "2026-11-05", "tracking_status": "in_transit"}, "wait_before_contact"),
         ({"shipped_at": "2026-11-04 23:59", "tracking_status": "in_transit"}, "contact_tpop"),
@@ -184,9 +201,30 @@ def test_tracking_number_flags(number, flags):
     assert decision.facts["tracking_number_check"] == expected
 
 
-def test_number_flags_wait_for_shipping():
-    """Not shipped: the tree stops before q_delivered, so no number flag."""
-    assert decide(shipped_at="", tracking_number="LA123456784FR").flags == ()
+def test_number_without_date_is_shipped_and_flagged():
+    """A tracking number means shipped: never "not shipped"; the missing date is flagged
+    and the reason says the dates need it."""
+    decision = decide(shipped_at="", tracking_number="LA123456784FR")
+    assert decision.code != "not_shipped"
+    assert decision.flags == ("ship_date_missing", "tracking_number_invalid")
+    assert "no ship date" in decision.reason("en")
+    assert "sans date d'expédition" in decision.reason("fr")
+
+
+def test_nothing_at_all_is_not_shipped_without_flags():
+    assert decide(shipped_at="").flags == ()
+
+
+def test_unknown_status_is_said_in_reasons():
+    """No status given: the reason says so, never "no tracking event"."""
+    unknown = decide(shipped_at="2026-11-10 09:00", destination_country="BE")
+    assert unknown.code == "check_destination_post"
+    assert "status not given" in unknown.reason("en")
+    assert "non renseigné" in unknown.reason("fr")
+    known = decide(shipped_at="2026-11-10 09:00", destination_country="BE",
+                   tracking_status="none")
+    assert "No tracking event yet" in known.reason("en")
+    assert "status not given" not in known.reason("en")
 
 
 @pytest.mark.parametrize(
@@ -204,7 +242,11 @@ def test_number_flags_wait_for_shipping():
         ({"destination_country": "BR"}, ""),  # no operator listed
         ({}, ""),  # destination unknown
         ({"destination_country": "BE", "tracking_number": ""}, ""),
-        ({"destination_country": "BE", "shipped_at": ""}, ""),  # not shipped
+        ({"destination_country": "BE", "shipped_at": "", "tracking_number": ""},
+         ""),  # not shipped
+        # shipped without a date (a tracking number): the link is already useful
+        ({"destination_country": "BE", "shipped_at": ""},
+         "https://www.bpost.be/en/track-and-trace?itemId=LA123456785FR"),
         ({"destination_country": "BE", "tracking_status": "lost"}, ""),  # invalid order
         (
             {"destination_country": "BE", "tracking_status": "delivered"},
@@ -245,16 +287,18 @@ def test_decision_is_explained():
 
 def test_unknown_facts_are_assumed_and_marked():
     decision = triage_order(Order(order_id="A1", shipped_at=D(2026, 11, 16)), AS_OF)
-    assert decision.code == "wait_before_contact"
+    assert decision.code == "tracking_silent"
     assert [s.node.id for s in decision.unknown_steps] == [
         "q_delivered",
+        "q_at_post_office",
         "q_tracking_active",
         "q_abroad",
     ]
     answered = triage_order(
         Order(order_id="A1", shipped_at=D(2026, 11, 16)),
         AS_OF,
-        answers={"delivered": "no", "tracking_active": "no", "abroad": "yes"},
+        answers={"delivered": "no", "awaiting_collection": "no", "tracking_active": "no",
+                 "abroad": "yes"},
     )
     assert answered.code == "check_destination_post" and not answered.unknown_steps
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .knowledge import KnowledgeError, knowledge
-from .orders import OrderFileError, parse_datetime, read_orders
+from .orders import OrderFileError, parse_as_of, read_orders
 from .triage import OUTCOMES, triage_table
 from .workdays import now_paris
 
@@ -36,7 +36,7 @@ EXIT_UNAVAILABLE = 3
 
 def _as_of(text: str) -> dt.datetime:
     try:
-        value = parse_datetime(text)
+        value = parse_as_of(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     if value is None:

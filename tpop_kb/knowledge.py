@@ -221,6 +221,8 @@ class Tree:
     thresholds: dict[str, int]
     nodes: dict[str, Node]
     flags: dict[str, Flag]
+    #: Words the reasons use for what an order says or does not say ({tracking} ...).
+    wording: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def outcomes(self) -> dict[str, Node]:
@@ -438,7 +440,11 @@ def _parse_tree(raw: Any, path: Path, article_id: str, passages: Mapping[str, Pa
             title=_texts(item.get("title"), path, f"{flag_id}.title"),
             text=_texts(item.get("text"), path, f"{flag_id}.text"),
         )
-    return Tree(article_id, root, thresholds, nodes, flags)
+    wording = {
+        str(key): _texts(texts, path, f"wording.{key}")
+        for key, texts in (raw.get("wording") or {}).items()
+    }
+    return Tree(article_id, root, thresholds, nodes, flags, wording)
 
 
 def _load_article(folder: Path) -> Article:

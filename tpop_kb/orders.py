@@ -47,6 +47,9 @@ __all__ = [
     "normalize_key",
     "order_from_record",
     "parse_country",
+    "END_OF_DAY",
+    "parse_as_of",
+    "time_given",
     "parse_datetime",
     "parse_value",
     "read_orders",
@@ -139,31 +142,57 @@ def country_codes() -> list[str]:
     return sorted(set(_countries().values()))
 
 
+#: The moment a ship date without a time stands for: the end of that day. It is the
+#: cautious reading: the activation window ends as late as it can, so a customer is
+#: never told too early that tracking should work (days are counted by date and do not
+#: move). :func:`time_given` tells such a moment apart for display ("time not given").
+END_OF_DAY = dt.time(23, 59, 59)
+
+
+def time_given(moment: dt.datetime | None) -> bool:
+    """False for a ship moment read from a date without a time (see :data:`END_OF_DAY`)."""
+    return moment is not None and moment.time() != END_OF_DAY
+
+
 def parse_datetime(text: Any) -> dt.datetime | None:
     """A date or date-time in one of the formats of ``data/columns.yaml``; '' -> None.
 
-    Raises ValueError with a message for staff when the text is not such a date.
-    Python dates and datetimes (from spreadsheets) pass through.
+    A date without a time gives :data:`END_OF_DAY` of that date. Raises ValueError with a
+    message for staff when the text is not such a date. Python dates and datetimes (from
+    spreadsheets) pass through.
     """
     if isinstance(text, dt.datetime):
         return text.replace(tzinfo=None, microsecond=0)
     if isinstance(text, dt.date):
-        return dt.datetime.combine(text, dt.time())
+        return dt.datetime.combine(text, END_OF_DAY)
     value = _clean(text)
     if not value:
         return None
     serial = _EXCEL_SERIAL.fullmatch(value)
     if serial:  # a date cell that lost its format: days since 1899-12-30 (Excel's epoch)
-        return (_EXCEL_EPOCH + dt.timedelta(days=float(value))).replace(second=0, microsecond=0)
+        moment = _EXCEL_EPOCH + dt.timedelta(days=float(value))
+        if serial.group(1) is None:  # a whole number: a date without a time
+            return dt.datetime.combine(moment.date(), END_OF_DAY)
+        return moment.replace(second=0, microsecond=0)
     for fmt in _date_formats():
         try:
-            return dt.datetime.strptime(value, fmt)
+            moment = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
+        return moment if "%H" in fmt else dt.datetime.combine(moment.date(), END_OF_DAY)
     raise ValueError(
         f"'{_short(value)}' is not a date (expected 2026-11-24, 2026-11-24 09:00, "
         "24/11/2026 or 24/11/2026 09:00)"
     )
+
+
+def parse_as_of(text: Any) -> dt.datetime | None:
+    """An "as of" moment: like :func:`parse_datetime`, but a date alone means the start
+    of that day (it is a moment to look from, not a ship date)."""
+    value = parse_datetime(text)
+    if value is not None and not time_given(value):
+        return dt.datetime.combine(value.date(), dt.time())
+    return value
 
 
 _EXCEL_SERIAL = re.compile(r"[2-9]\d{4}(\.\d+)?")  # 1954-10-03 .. 2173-10-14
@@ -1032,7 +1061,10 @@ def _parse_dates(uniques: Any) -> tuple[Any, list[str]]:
         parsed = pc.strptime(chosen, format=fmt, unit="s", error_is_null=True)
         same = pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), chosen), scalar(False))
         ok = to_numpy(same)
-        values[where[ok]] = to_numpy(parsed)[ok].astype("datetime64[ns]")
+        moments = to_numpy(parsed)[ok].astype("datetime64[ns]")
+        if "%H" not in fmt:  # a date without a time: the end of that day (END_OF_DAY)
+            moments = moments + np.timedelta64(86399, "s")
+        values[where[ok]] = moments
         pending[where[ok]] = False
     messages = [""] * len(uniques)
     for i in np.flatnonzero(pending):  # other shapes and mistakes: the per-value parser

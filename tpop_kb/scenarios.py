@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .knowledge import LANGUAGES, KnowledgeBase, KnowledgeError, knowledge, load_yaml
-from .orders import Order, map_columns, order_from_record, parse_datetime
+from .orders import Order, map_columns, order_from_record, parse_as_of
 from .triage import Decision, triage_order
 from .workdays import french_holidays
 
@@ -111,7 +111,7 @@ def _parse_one(item: Any, kb: KnowledgeBase) -> Scenario:
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
     try:
-        as_of = parse_datetime(item["as_of"])
+        as_of = parse_as_of(item["as_of"])
     except ValueError as exc:
         raise ValueError(f"as_of: {exc}") from None
     if as_of is None:

@@ -19,9 +19,13 @@ Facts (each ``"yes"``/``"no"`` unless said, ``None`` when unknown):
 ``input_valid``
     no error in the order, a non-empty order id, not shipped after the as-of moment.
 ``shipped``
-    the order has a ship date.
-``delivered``, ``tracking_active``
-    tracking status is ``delivered``; is ``in_transit``.
+    the order has a ship date, a tracking number or a tracking status that shows the
+    parcel in La Poste's hands (``in_transit``, ``awaiting_collection``, ``delivered``).
+``ship_date_given``
+    the order has a ship date (a flag: shipped orders without one cannot be dated).
+``delivered``, ``awaiting_collection``, ``tracking_active``
+    tracking status is ``delivered``; is ``awaiting_collection`` (waiting at a post
+    office or pickup point); is ``in_transit``.
 ``customer_claim``
     ``none`` | ``not_received`` | ``still_not_received``.
 ``within_activation_window``
@@ -87,18 +91,22 @@ OUTCOMES = (
     "not_shipped",
     "wait_for_activation",
     "check_destination_post",
+    "tracking_silent",
     "wait_before_contact",
     "contact_tpop",
     "delivered",
     "delivered_go_to_post_office",
     "delivered_merchant_decides",
+    "collect_at_post_office",
     "invalid_input",
 )
 FACTS = (
     "input_valid",
     "shipped",
+    "ship_date_given",
     "delivered",
     "customer_claim",
+    "awaiting_collection",
     "tracking_active",
     "within_activation_window",
     "past_contact_window",
@@ -135,6 +143,25 @@ def la_poste_url(tracking_number: str | None) -> str:
         return ""
     template = knowledge().postal["la_poste"]["tracking_url"]
     return template.replace("{n}", quote(tracking_number, safe=""))
+
+
+#: Tracking statuses that show the parcel in La Poste's hands: the order has shipped.
+SHIPPED_STATUSES = ("in_transit", "awaiting_collection", "delivered")
+
+
+def reason_template(tree: Tree, node: Node, lang: str, *, dated: bool,
+                    status_known: bool) -> str:
+    """An outcome's reason with {tracking} filled in, before its other placeholders.
+
+    The one place that words what an order does not say: an outcome that shows dates
+    for an order without a ship date gives the tree's ``ship_date_missing`` wording;
+    ``{tracking}`` is "no tracking event yet" or, when the status was not given,
+    "tracking status not given".
+    """
+    if node.dates and not dated and "ship_date_missing" in tree.wording:
+        return tree.wording["ship_date_missing"][lang]
+    word = tree.wording.get("tracking_none" if status_known else "tracking_unknown", {})
+    return node.reason[lang].replace("{tracking}", word.get(lang, ""))
 
 
 def contact_from_date(shipped_at: dt.datetime, tree: Tree) -> dt.date:
@@ -205,7 +232,11 @@ class Decision:
         }
 
     def reason(self, lang: str = "en") -> str:
-        return self.tree.fill(self.outcome.reason[lang], **self.values())
+        template = reason_template(
+            self.tree, self.outcome, lang, dated=self.days_since_shipped is not None,
+            status_known=self.order.tracking_status is not None,
+        )
+        return self.tree.fill(template, **self.values())
 
     def to_row(self) -> dict[str, Any]:
         """The CLI's and the bulk page's row for this order (same as :func:`triage_frame`)."""
@@ -218,7 +249,7 @@ class Decision:
             "tracking_url": la_poste_url(self.order.tracking_number),
             "destination_post_url": (
                 destination_post_url(self.order.destination_country, self.order.tracking_number)
-                if self.facts.get("input_valid") == "yes" and self.order.shipped_at is not None
+                if self.facts.get("input_valid") == "yes" and self.facts.get("shipped") == "yes"
                 else ""
             ),
             "flags": ";".join(self.flags),
@@ -248,11 +279,14 @@ def order_facts(
     )
     days = (as_of.date() - shipped.date()).days if shipped is not None else None
     synced = order.store_tracking_synced
+    evidence = shipped is not None or bool(order.tracking_number) or status in SHIPPED_STATUSES
     facts: dict[str, str | None] = {
         "input_valid": _yes(not errors and order.order_id != ""),
-        "shipped": "yes" if shipped is not None else None,
+        "shipped": "yes" if evidence else None,
+        "ship_date_given": _yes(shipped is not None),
         "delivered": None if status is None else _yes(status == "delivered"),
         "customer_claim": order.customer_claim,
+        "awaiting_collection": None if status is None else _yes(status == "awaiting_collection"),
         "tracking_active": None if status is None else _yes(status == "in_transit"),
         "within_activation_window": None if deadline is None else _yes(as_of < deadline),
         "past_contact_window": (
@@ -454,11 +488,15 @@ def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
     error_free = to_numpy(pc.binary_length(column["error"])) == 0
     with_id = to_numpy(pc.binary_length(column["order_id"])) > 0
     valid = error_free & with_id & ~late
+    moved = np.isin(status, SHIPPED_STATUSES)[status_code]
     return {
         "input_valid": valid.astype(np.int8),
-        "shipped": np.where(has_date, 1, -1).astype(np.int8),
+        "shipped": np.where(has_date | has_number | moved, 1, -1).astype(np.int8),
+        "ship_date_given": has_date.astype(np.int8),
         "delivered": yes_no(status == "delivered", status_known)[status_code],
         "customer_claim": words_to("customer_claim", claim_words)[claim_code],
+        "awaiting_collection": yes_no(status == "awaiting_collection",
+                                      status_known)[status_code],
         "tracking_active": yes_no(status == "in_transit", status_known)[status_code],
         "within_activation_window": within[date_code],
         "past_contact_window": past[date_code],
@@ -468,6 +506,7 @@ def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
         "tracking_number_check": state_codes[states] if n else np.zeros(0, dtype=np.int8),
         # not facts: values the output needs
         "_late": late,
+        "_status_known": status_known[status_code],
         "_has_date": has_date,
         "_moments": moments,
         "_deadline": deadline,
@@ -620,12 +659,15 @@ def triage_table(
     recheck = per_row(recheck_iso, shows_recheck[position])
     contact = per_row(contact_iso, shows_contact[position] & with_date)
 
-    # Reasons: one text per (outcome, validity, moment) met, then taken by the rows
-    key = (position.astype(np.int64) * 2 + valid) * len(moments) + code
+    # Reasons: one text per (outcome, validity, status given, moment) met, then taken by
+    # the rows
+    key = (((position.astype(np.int64) * 2 + valid) * 2 + facts["_status_known"])
+           * len(moments) + code)
     keys, key_row = np.unique(key, return_inverse=True)
     key_code = keys % len(moments)
-    key_valid = (keys // len(moments)) % 2 == 1
-    key_node = keys // len(moments) // 2
+    key_status = (keys // len(moments)) % 2 == 1
+    key_valid = (keys // len(moments) // 2) % 2 == 1
+    key_node = keys // len(moments) // 4
     key_dated = key_valid & (key_code != no_date)
     values = {
         "days_since_shipped": np.where(key_dated, days_text[key_code], ""),
@@ -635,10 +677,16 @@ def triage_table(
     }
     reasons = np.empty(len(keys), dtype=object)
     for outcome, node in tree.outcomes.items():
-        where = np.flatnonzero(key_node == names.index(outcome))
-        if len(where):
-            reasons[where] = _render(node.reason["en"], {k: v[where] for k, v in values.items()},
-                                     tree)
+        for dated in (False, True):
+            for status_known in (False, True):
+                where = np.flatnonzero((key_node == names.index(outcome))
+                                       & ((key_code != no_date) == dated)
+                                       & (key_status == status_known))
+                if len(where):
+                    template = reason_template(tree, node, "en", dated=dated,
+                                               status_known=status_known)
+                    reasons[where] = _render(template,
+                                             {k: v[where] for k, v in values.items()}, tree)
     reason = coded(key_row, reasons)
 
     # Errors: the reader's, plus "shipped after as-of"; none on a valid row
@@ -666,7 +714,7 @@ def triage_table(
     clean = _without_spaces(tracking)
     destination = _destination_links(table.column("destination_country"), clean,
                                      quoted if clean is tracking else quote_numbers(clean),
-                                     with_date)
+                                     valid & (facts["shipped"] == 1))
     refs = [";".join(tree.nodes[k].passages) for k in names]
     columns = {
         "order_id": _one_chunk(table.column("order_id")),

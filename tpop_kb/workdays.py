@@ -8,7 +8,8 @@ the only place that knows what a working day is:
   (``holidays.France``, the national calendar: TPOP ships from France);
 - each working day has 24 working hours; non-working days have none;
 - a parcel shipped on a non-working day starts counting at 00:00 of the next
-  working day; a date without a time means 00:00 of that date;
+  working day; a ship date without a time is read as the end of that day
+  (``tpop_kb.orders.END_OF_DAY``: the cautious reading);
 - all times are naive Europe/Paris wall-clock times.
 
 The activation deadline is the moment the last working hour ends. Two forms, one

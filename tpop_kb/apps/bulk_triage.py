@@ -43,6 +43,7 @@ from ..orders import (
     OrderFileError,
     map_columns,
     normalize_frame,
+    parse_as_of,
     parse_datetime,
     read_orders,
 )
@@ -576,7 +577,7 @@ class BulkTriageApp(App):
     def as_of_value(self) -> dt.datetime | None:
         """The as-of moment typed on the page, or None when it is not a date."""
         try:
-            return parse_datetime(self.state.as_of_text)
+            return parse_as_of(self.state.as_of_text)
         except ValueError:
             return None
 

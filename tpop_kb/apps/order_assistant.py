@@ -69,6 +69,7 @@ from ..orders import (
     country_name,
     normalize_key,
     order_from_record,
+    parse_as_of,
     parse_datetime,
 )
 from ..paste import PastedOrder, PasteError, parse_paste, parse_record
@@ -754,7 +755,7 @@ class OrderAssistantApp(App):
 
     def _as_of(self) -> dt.datetime | None:
         try:
-            return parse_datetime(self.state.as_of)
+            return parse_as_of(self.state.as_of)
         except ValueError:
             return None
 
