@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -34,17 +36,24 @@ EU = (
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 )
 REQUIRED = [c for c in EU if c != HOME_COUNTRY] + ["GB", "CH", "NO", "IS", "US", "CA", "AU"]
-ISSUE_TEMPLATES = {
-    "BE": "https://www.bpost.be/en/track-and-trace?itemId={n}",
-    "DE": "https://www.deutschepost.de/sendung/simpleQuery.html?piececode={n}",
-    "NL": "https://www.postnl.nl/track-en-trace/{n}",
-    "ES": "https://www.correos.es/ss/Satellite/site/pagina-tracking/info?idioma=en_GB"
-    "&numeroEnvio={n}",
-    "IT": "https://www.poste.it/track/{n}",
-    "GB": "https://www.royalmail.com/track-your-item/{n}",
-    "CH": "https://www.post.ch/en/parcel-tracking?itemId={n}",
-    "US": "https://tools.usps.com/go/TrackConfirmAction?tLabels={n}",
+SAMPLE = "LA123456785FR"
+# The links that were wrong or outdated before the check of 2026-12-05, as they are
+# now for SAMPLE (sources: data/postal.yaml, docs/postal-links.md).
+CORRECTED = {
+    "BE": "https://track.bpost.cloud/btr/web/#/search?lang=fr&itemCode=LA123456785FR",
+    "IT": "https://www.poste.it/cerca/index.html#/risultati-spedizioni/LA123456785FR",
+    "GB": "https://www.royalmail.com/track-your-item#/tracking-results/LA123456785FR",
+    "CH": "https://service.post.ch/ekp-web/ui/entry/search/LA123456785FR",
+    "DE": "https://www.deutschepost.de/de/s/sendungsverfolgung/verfolgen.html"
+    "?piececode=LA123456785FR",
+    "ES": "https://www.correos.es/es/es/herramientas/localizador/envios/detalle"
+    "?tracking-number=LA123456785FR",
+    "US": "https://tools.usps.com/go/TrackConfirmAction?tLabels=LA123456785FR",
 }
+# PostNL's link needs the recipient's postcode, which orders do not give: its search page.
+POSTNL_SEARCH = "https://jouw.postnl.nl/track-and-trace/"
+CHECKED = date(2026, 12, 5)
+LINKS_DOC = Path(__file__).resolve().parent.parent / "docs" / "postal-links.md"
 
 
 # ---------------------------------------------------------------------------
@@ -59,10 +68,76 @@ def test_table_covers_the_required_countries():
     assert HOME_COUNTRY not in table
 
 
-def test_the_issue_templates_are_used_as_given():
-    for code, template in ISSUE_TEMPLATES.items():
-        assert operators()[code].url_template == template
-        assert not operators()[code].search_only
+@pytest.mark.parametrize("code", sorted(CORRECTED))
+def test_the_corrected_links(code):
+    operator = operators()[code]
+    assert operator.url(SAMPLE) == CORRECTED[code]
+    assert destination_post_url(code, SAMPLE) == CORRECTED[code]
+    assert not operator.search_only
+    assert operator.confirmed and operator.checked == CHECKED
+
+
+def test_postnl_is_search_only():
+    postnl = operators()["NL"]
+    assert postnl.search_only and postnl.url_template == POSTNL_SEARCH
+    assert postnl.url(SAMPLE) == POSTNL_SEARCH  # the number is pasted on the page
+    assert destination_post_url("NL", SAMPLE) == POSTNL_SEARCH
+    assert postnl.confirmed
+
+
+@pytest.mark.parametrize("code", sorted(load_operators()))
+def test_every_link_says_where_and_when_it_was_checked(code):
+    operator = operators()[code]
+    assert isinstance(operator.confirmed, bool)
+    assert isinstance(operator.checked, date) and operator.checked == CHECKED
+    assert operator.source.strip()
+    if operator.confirmed:
+        # the page or repository file read: its address
+        assert re.search(r"https://\S+", operator.source)
+    else:
+        assert operator.source.startswith("Not confirmed.")
+
+
+def test_an_unconfirmed_link_carries_the_note_in_both_languages():
+    unconfirmed = [o for o in operators().values() if not o.confirmed]
+    assert unconfirmed  # some links could not be confirmed from a source
+    for operator in unconfirmed:
+        en, fr = operator.note("en"), operator.note("fr")
+        assert en == ui_text("destination.unconfirmed", "en", operator=operator.name)
+        assert fr == ui_text("destination.unconfirmed", "fr", operator=operator.name)
+        assert en.startswith("Link not confirmed: if the page does not show the parcel")
+        assert fr.startswith("Lien non vérifié : si la page n'affiche pas le colis")
+        assert operator.name in en and operator.name in fr
+    dk = operators()["DK"]
+    assert not dk.confirmed
+    assert dk.note("en") == (
+        "Link not confirmed: if the page does not show the parcel, search for the number "
+        "on PostNord Danmark's site."
+    )
+    assert dk.note("fr") == (
+        "Lien non vérifié : si la page n'affiche pas le colis, recherchez le numéro sur "
+        "le site de PostNord Danmark."
+    )
+
+
+def test_a_confirmed_link_has_no_note():
+    for operator in operators().values():
+        if operator.confirmed:
+            assert operator.note("en") == "" and operator.note("fr") == ""
+    made_up = Operator("BE", "bpost", "https://x.example/{n}", False, ("fr",), confirmed=False,
+                       source="Not confirmed.", checked=CHECKED)
+    assert "bpost" in made_up.note("fr") and made_up.note("de") == made_up.note("en")
+
+
+def test_the_links_page_lists_every_link():
+    page = LINKS_DOC.read_text(encoding="utf-8")
+    for code, operator in operators().items():
+        row = next((line for line in page.splitlines()
+                    if line.startswith("|") and f"`{operator.url_template}`" in line), None)
+        assert row is not None, code
+        assert f"| {code} |" in row
+        assert ("| yes |" if operator.confirmed else "| **no** |") in row, code
+        assert operator.checked.isoformat() in row, code
 
 
 @pytest.mark.parametrize("code", sorted(load_operators()))
@@ -87,16 +162,18 @@ def test_every_template(code):
 
 def test_search_only_operators_are_marked():
     search_only = {c for c, o in operators().items() if o.search_only}
-    assert search_only  # some sites take no number in the link
-    assert search_only.isdisjoint(ISSUE_TEMPLATES)
+    assert search_only == {"LU", "LV", "MT", "NL"}  # these sites take no number in the link
+    assert search_only.isdisjoint(CORRECTED)
 
 
 def test_number_is_url_encoded_and_cannot_escape_the_template():
     bpost = operators()["BE"]
     assert bpost.url("a b/c?d=1&e#f") == (
-        "https://www.bpost.be/en/track-and-trace?itemId=a%20b%2Fc%3Fd%3D1%26e%23f"
+        "https://track.bpost.cloud/btr/web/#/search?lang=fr&itemCode=a%20b%2Fc%3Fd%3D1%26e%23f"
     )
-    assert urlsplit(operators()["NL"].url("../../x")).path == "/track-en-trace/..%2F..%2Fx"
+    assert urlsplit(operators()["CH"].url("../../x")).path == (
+        "/ekp-web/ui/entry/search/..%2F..%2Fx"
+    )
 
 
 def test_destination_post():
@@ -108,9 +185,7 @@ def test_destination_post():
 
 
 def test_destination_post_url():
-    assert destination_post_url("DE", "LA123456785FR") == (
-        "https://www.deutschepost.de/sendung/simpleQuery.html?piececode=LA123456785FR"
-    )
+    assert destination_post_url("DE", "LA123456785FR") == CORRECTED["DE"]
     assert destination_post_url("DE", "LA 1234 5678 5FR").endswith("=LA123456785FR")
     assert destination_post_url("PT", "6A12345678901").count("6A12345678901") == 2
     assert destination_post_url("LU", "6A12345678901") == operators()["LU"].url_template
@@ -165,6 +240,15 @@ def _set(code, key, value):
         (_set("BE", "languages", ["French"]), "languages"),
         (_set("BE", "name", ""), "'name' is missing"),
         (_set("BE", "search_only", "sometimes"), "search_only must be true or false"),
+        (_set("BE", "source", ""), "'source' is missing"),
+        (_set("BE", "source", ["a", "list"]), "'source' is missing"),
+        (lambda raw: raw["destination_posts"]["BE"].pop("source"), "'source' is missing"),
+        (_set("BE", "checked", "last week"), "checked must be the date"),
+        (_set("BE", "checked", "2026-13-45"), "checked must be the date"),
+        (lambda raw: raw["destination_posts"]["BE"].pop("checked"), "checked must be the date"),
+        (_set("BE", "confirmed", "maybe"), "confirmed must be true or false"),
+        (lambda raw: raw["destination_posts"]["BE"].pop("confirmed"),
+         "confirmed must be true or false"),
         (lambda raw: raw["destination_posts"].update(XX=raw["destination_posts"]["BE"]),
          "'XX' is not an ISO 3166 country code"),
         (lambda raw: raw["destination_posts"].update(FR=raw["destination_posts"]["BE"]),
@@ -178,6 +262,13 @@ def test_a_broken_table_names_file_and_problem(tmp_path, change, message):
         load_operators(kb)
     assert "postal.yaml" in str(info.value)
     assert message in str(info.value)
+    if "'XX'" not in message and "home country" not in message and message != "destination_posts":
+        assert re.search(r"destination_posts\.(BE|LU): ", str(info.value))  # names the operator
+
+
+def test_a_quoted_checked_date_is_read_as_a_date(tmp_path):
+    kb = _broken_copy(tmp_path, _set("BE", "checked", "2026-12-05"))
+    assert load_operators(kb)["BE"].checked == CHECKED
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,12 @@ and checks the tracking numbers staff paste.
 
 Destination postal services
     :func:`operators` reads the table (validated: https URLs, ``{n}`` where the
-    number goes unless the operator's site is search-only, ISO 3166 codes);
+    number goes unless the operator's site is search-only, ISO 3166 codes, and
+    for each link where it was confirmed, when, and whether a source shows it);
     :func:`destination_post` and :func:`destination_post_url` answer for one
     order, :func:`destination_post_urls` for a whole column. Only URLs from the
-    table are built; the number is URL-encoded.
+    table are built; the number is URL-encoded. :meth:`Operator.note` gives the
+    warning a page shows beside a link no source could confirm.
 
 Tracking numbers
     :func:`check_tracking_number` recognises a UPU S10 number (``LA123456785FR``:
@@ -33,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -126,12 +129,22 @@ class Operator:
     url_template: str  # https, with {n} where the number goes (unless search_only)
     search_only: bool  # the site takes no number in the link: its search page
     languages: tuple[str, ...]  # ISO 639-1 codes of the site's languages
+    confirmed: bool = False  # a public source shows this url (else: the best one known)
+    source: str = ""  # where the url was confirmed (page or repository file), or what was found
+    checked: date | None = None  # when the url was last checked against that source
 
     def url(self, tracking_number: str) -> str:
         """The tracking page for a number (URL-encoded); the search page if search-only."""
         if self.search_only:
             return self.url_template
         return self.url_template.replace("{n}", quote(str(tracking_number), safe=""))
+
+    def note(self, lang: str) -> str:
+        """What a page shows beside the link: '' for a confirmed link, else the warning
+        that it is not confirmed (``postal.destination.unconfirmed``), plain text."""
+        if self.confirmed:
+            return ""
+        return ui_text("destination.unconfirmed", lang, operator=self.name)
 
 
 def load_operators(kb: KnowledgeBase | None = None) -> dict[str, Operator]:
@@ -194,14 +207,47 @@ def load_operators(kb: KnowledgeBase | None = None) -> dict[str, Operator]:
                 f"{where}: languages must list the site's languages as ISO 639-1 codes "
                 "(e.g. [de, en])"
             )
+        source = item.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise KnowledgeError(
+                f"{where}: 'source' is missing (where the url was confirmed: the page or "
+                "repository file read, or what was found)"
+            )
+        checked = _checked_date(item.get("checked"))
+        if checked is None:
+            raise KnowledgeError(
+                f"{where}: checked must be the date the url was last checked (YYYY-MM-DD)"
+            )
+        confirmed = item.get("confirmed")
+        if confirmed not in ("yes", "no"):
+            raise KnowledgeError(
+                f"{where}: confirmed must be true or false (true when the source shows the url)"
+            )
         found[code] = Operator(
             country=code,
             name=name,
             url_template=url,
             search_only=search_only,
             languages=tuple(str(lang) for lang in languages),
+            confirmed=confirmed == "yes",
+            source=source.strip(),
+            checked=checked,
         )
     return found
+
+
+def _checked_date(value: Any) -> date | None:
+    """``checked:`` as a date: YAML reads 2026-12-05 as one; a quoted ISO date is accepted."""
+    if isinstance(value, datetime):  # a date and a time: not what `checked` records
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 @lru_cache(maxsize=4)
