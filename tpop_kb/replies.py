@@ -3,16 +3,20 @@
 Each outcome of the decision tree has its drafts: a reply to the merchant's customer
 (two for ``delivered_merchant_decides``, one per choice the merchant has), and for
 ``contact_tpop`` a message to TPOP's support team with the order id, the tracking
-number, the ship date and the days since shipping. ``invalid_input`` has none: the
+number, the ship date, the days since shipping, the destination country, the last
+tracking status and the store's order reference. ``invalid_input`` has none: the
 order's data must be corrected first.
 
 >>> drafts(decision, "fr")[0].text          # doctest: +SKIP
-'Bonjour,\\n\\nMerci pour votre message. Votre commande TP-1 a été expédiée ...'
+'Bonjour,\\n\\nMerci pour votre message.\\nVotre commande TP-2 a été expédiée ...'
 
 Placeholders are filled from the :class:`~tpop_kb.triage.Decision`; a line whose
-placeholder has no value (and no fallback in the file) is left out, so a draft never
-shows an empty slot. Dates are written out in the draft's language with Babel, using
-the patterns of the file's ``formats``. The drafts are plain text: pages escape them.
+placeholder has no value (and no fallback in the file for the draft's recipient) is
+left out, so a draft never shows an empty slot. The message to TPOP gives every fact a
+fallback ("not given"), so none of its lines is ever left out. Dates are written out in
+the draft's language with Babel, using the patterns of the file's ``formats`` (in
+French the first of the month is written "1er"). The drafts are plain text: pages
+escape them.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .knowledge import LANGUAGES, KnowledgeBase, KnowledgeError, _line_of, knowledge
-from .orders import country_name
+from .orders import country_name, time_given
 from .postal import destination_post, destination_post_url
 from .triage import la_poste_url
 
@@ -42,6 +46,7 @@ __all__ = [
     "load_replies",
     "replies",
     "reply_values",
+    "tracking_status_words",
 ]
 
 #: Every placeholder a template may use (besides the thresholds of tree.yaml).
@@ -58,6 +63,8 @@ PLACEHOLDERS = (
     "destination_country",
     "destination_post",
     "destination_post_url",
+    "tracking_status",
+    "store_order_ref",
 )
 RECIPIENTS = ("customer", "tpop")
 _BABEL_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
@@ -77,8 +84,11 @@ class Replies:
     """``data/replies.yaml``, validated."""
 
     formats: dict[str, dict[str, str]]
-    fallbacks: dict[str, dict[str, str]]
+    #: recipient -> placeholder -> {lang: text}
+    fallbacks: dict[str, dict[str, dict[str, str]]]
     outcomes: dict[str, tuple[Template, ...]]
+    #: tracking status code (data/columns.yaml) -> {lang: words}
+    tracking_statuses: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,13 +128,30 @@ def load_replies(kb: KnowledgeBase | None = None) -> Replies:
         for name in ("date", "datetime")
     }
     known = set(PLACEHOLDERS) | set(kb.tree.thresholds)
-    fallbacks = {}
-    for name, texts in (raw.get("fallbacks") or {}).items():
-        if name not in PLACEHOLDERS:
-            raise KnowledgeError(
-                f"{path}{_line_of(path, str(name))}: fallback for unknown placeholder '{name}'"
+    raw_fallbacks = raw.get("fallbacks") or {}
+    if not isinstance(raw_fallbacks, Mapping) or any(
+        to not in RECIPIENTS or (table is not None and not isinstance(table, Mapping))
+        for to, table in raw_fallbacks.items()
+    ):
+        raise KnowledgeError(
+            f"{path}{_line_of(path, 'fallbacks')}: 'fallbacks' must map each recipient "
+            f"({', '.join(RECIPIENTS)}) to placeholders"
+        )
+    fallbacks: dict[str, dict[str, dict[str, str]]] = {to: {} for to in RECIPIENTS}
+    for to, table in raw_fallbacks.items():
+        for name, texts in (table or {}).items():
+            if name not in PLACEHOLDERS:
+                raise KnowledgeError(
+                    f"{path}{_line_of(path, str(name))}: fallback for unknown placeholder "
+                    f"'{name}'"
+                )
+            fallbacks[to][str(name)] = _pair(
+                texts, path, f"fallbacks.{to}.{name}", allow_empty=True
             )
-        fallbacks[str(name)] = _pair(texts, path, f"fallbacks.{name}", allow_empty=True)
+    statuses = {
+        str(code): _pair(texts, path, f"tracking_statuses.{code}")
+        for code, texts in (raw.get("tracking_statuses") or {}).items()
+    }
     table = raw.get("outcomes")
     if not isinstance(table, Mapping):
         raise KnowledgeError(f"{path}: 'outcomes' must map outcome codes to drafts")
@@ -166,7 +193,7 @@ def load_replies(kb: KnowledgeBase | None = None) -> Replies:
                     )
             seen.append(Template(draft_id, str(item["to"]), title, text))
         outcomes[code] = tuple(seen)
-    return Replies(formats, fallbacks, outcomes)
+    return Replies(formats, fallbacks, outcomes, statuses)
 
 
 @lru_cache(maxsize=4)
@@ -179,20 +206,67 @@ def replies() -> Replies:
     return _replies_of(knowledge())
 
 
+def _first_of_month(pattern: str) -> str:
+    """A Babel pattern whose day of the month (``d``) is followed by the literal 'er'.
+
+    French writes the first of the month "1er" ("le 1er mai"), which no CLDR pattern
+    gives. Quoted literals are left alone; ``dd`` (two digits) too.
+    """
+    out: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "'":
+            quoted = not quoted
+            out.append(ch)
+            i += 1
+            continue
+        if ch == "d" and not quoted:
+            j = i
+            while j < len(pattern) and pattern[j] == "d":
+                j += 1
+            out.append(pattern[i:j] + ("'er'" if j - i == 1 else ""))
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _pattern(name: str, day: int, lang: str) -> str:
+    pattern = replies().formats[name][lang]
+    return _first_of_month(pattern) if lang == "fr" and day == 1 else pattern
+
+
 def format_date(value: dt.date, lang: str) -> str:
-    """A date written out in ``lang`` (``formats.date``): 'samedi 12 décembre 2026'."""
+    """A date written out in ``lang`` (``formats.date``): 'samedi 12 décembre 2026',
+    'vendredi 1er mai 2026'."""
     from babel.dates import format_date as babel_date
 
-    return babel_date(value, replies().formats["date"][lang], locale=_BABEL_LOCALES[lang])
+    return babel_date(value, _pattern("date", value.day, lang), locale=_BABEL_LOCALES[lang])
 
 
 def format_datetime(value: dt.datetime, lang: str) -> str:
-    """A date and time written out in ``lang`` (``formats.datetime``)."""
+    """A date and time written out in ``lang`` (``formats.datetime``):
+    'vendredi 1er mai 2026 à 10 h 00'."""
     from babel.dates import format_datetime as babel_datetime
 
     return babel_datetime(
-        value, replies().formats["datetime"][lang], locale=_BABEL_LOCALES[lang]
+        value, _pattern("datetime", value.day, lang), locale=_BABEL_LOCALES[lang]
     )
+
+
+def tracking_status_words(status: str | None, lang: str) -> str:
+    """The tracking status in words ('en transit', 'livré'); '' when not known.
+
+    Words come from ``tracking_statuses`` in ``data/replies.yaml``; a status without
+    words there is written as its code, underscores as spaces.
+    """
+    if not status:
+        return ""
+    words = replies().tracking_statuses.get(status)
+    return words[lang] if words else status.replace("_", " ")
 
 
 def reply_values(decision: Decision, lang: str) -> dict[str, str]:
@@ -201,13 +275,20 @@ def reply_values(decision: Decision, lang: str) -> dict[str, str]:
     shipped = order.shipped_at if not decision.errors else None
     country = order.destination_country or ""
     operator = destination_post(country)
+    shipped_on = shipped_at = shipped_at_iso = ""
+    if shipped is not None:
+        shipped_on = format_date(shipped.date(), lang)
+        # a ship date given without a time is written without one (not "at 23:59")
+        timed = time_given(shipped)
+        shipped_at = format_datetime(shipped, lang) if timed else shipped_on
+        shipped_at_iso = shipped.strftime("%Y-%m-%d %H:%M" if timed else "%Y-%m-%d")
     values = {
         "order_id": order.order_id or "",
         "tracking_number": order.tracking_number or "",
         "tracking_url": la_poste_url(order.tracking_number),
-        "shipped_on": format_date(shipped.date(), lang) if shipped else "",
-        "shipped_at": format_datetime(shipped, lang) if shipped else "",
-        "shipped_at_iso": shipped.strftime("%Y-%m-%d %H:%M") if shipped else "",
+        "shipped_on": shipped_on,
+        "shipped_at": shipped_at,
+        "shipped_at_iso": shipped_at_iso,
         "days_since_shipped": (
             "" if decision.days_since_shipped is None else str(decision.days_since_shipped)
         ),
@@ -218,6 +299,9 @@ def reply_values(decision: Decision, lang: str) -> dict[str, str]:
         "destination_country": country_name(country, lang) if country else "",
         "destination_post": operator.name if operator else "",
         "destination_post_url": destination_post_url(country, order.tracking_number),
+        "tracking_status": tracking_status_words(order.tracking_status, lang),
+        # the store's own reference of the order, when the order carries one
+        "store_order_ref": str(getattr(order, "store_order_ref", None) or ""),
     }
     values.update({k: str(v) for k, v in decision.tree.thresholds.items()})
     return values
@@ -245,9 +329,12 @@ def drafts(decision: Decision, lang: str = "fr") -> list[Draft]:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     table = replies()
     values = reply_values(decision, lang)
-    fallbacks = {name: texts[lang] for name, texts in table.fallbacks.items()}
+    fallbacks = {
+        to: {name: texts[lang] for name, texts in names.items()}
+        for to, names in table.fallbacks.items()
+    }
     return [
-        Draft(t.id, t.to, lang, t.title[lang], _fill(t.text[lang], values, fallbacks))
+        Draft(t.id, t.to, lang, t.title[lang], _fill(t.text[lang], values, fallbacks[t.to]))
         for t in table.outcomes.get(decision.code, ())
     ]
 
