@@ -90,7 +90,7 @@ def test_separators_bullets_and_quotes(separator):
     )
     result = parse_paste(text)
     assert result.record == {
-        "order_id": "A-7", "shipped_at": "2026-11-20 00:00", "destination_country": "FR",
+        "order_id": "A-7", "shipped_at": "2026-11-20", "destination_country": "FR",
     }
 
 
@@ -204,7 +204,7 @@ def test_csv_header_and_row(delimiter):
 def test_csv_with_quotes_extra_rows_and_short_row():
     text = 'order_id,shipped_at,country\n"A,1",2026-11-24\nA2,2026-11-25,FR\n\nA3,,BE\n'
     result = parse_paste(text)
-    assert result.record == {"order_id": "A,1", "shipped_at": "2026-11-24 00:00"}
+    assert result.record == {"order_id": "A,1", "shipped_at": "2026-11-24"}
     assert result.notes[0].code == "extra_rows" and result.notes[0].values == {"count": "2"}
 
 

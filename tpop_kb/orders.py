@@ -38,21 +38,22 @@ if TYPE_CHECKING:  # pandas is imported on first use only
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "END_OF_DAY",
+    "column_for",
     "ColumnMapping",
-    "Order",
-    "OrderFileError",
-    "OrderTable",
     "map_columns",
     "normalize_frame",
     "normalize_key",
+    "Order",
     "order_from_record",
-    "parse_country",
-    "END_OF_DAY",
+    "OrderFileError",
+    "OrderTable",
     "parse_as_of",
-    "time_given",
+    "parse_country",
     "parse_datetime",
     "parse_value",
     "read_orders",
+    "time_given",
 ]
 
 CANONICAL_COLUMNS = (
@@ -102,6 +103,11 @@ def _column_aliases() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def column_for(label: Any) -> str | None:
+    """The canonical column a header or label names (data/columns.yaml), or None."""
+    return _column_aliases().get(normalize_key(label))
+
+
 def _value_aliases() -> dict[str, dict[str, str]]:
     table: dict[str, dict[str, str]] = {}
     for column, choices in knowledge().columns["values"].items():

@@ -44,7 +44,6 @@ from ..orders import (
     map_columns,
     normalize_frame,
     parse_as_of,
-    parse_datetime,
     read_orders,
 )
 from ..triage import OUTCOMES, OUTPUT_COLUMNS, triage_frame
