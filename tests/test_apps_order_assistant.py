@@ -223,6 +223,12 @@ PASTES = {
         "N° de commande : TP-8\nExpédiée le : 01/11/2026\nStatut : distribué\n"
         "Réclamation client : toujours non reçu\n", {}),
     "invalid_input": ("Order id: TP-9\nShipped at: 31/02/2026\n", {}),
+    "tracking_silent": (
+        "N° de commande : TP-10\nExpédiée le : 16/11/2026 à 11h00\n"
+        f"N° de suivi : {NUMBER}\nStatut : aucun\nPays : France\n", {}),
+    "collect_at_post_office": (
+        f"Commande TP-11 expédiée le 02/11/2026 à 10h00, suivi {NUMBER}.\n"
+        "Votre colis est disponible dans votre bureau de poste.\n", {}),
 }
 
 
@@ -277,7 +283,7 @@ def test_wait_for_activation_dates_and_links():
     assert "jeu. 17 déc." in contact and "dans 21 jours" in contact and "2026-12-17" in contact
     assert f'href="https://www.laposte.fr/outils/suivre-vos-envois?code={NUMBER}"' in card
     assert "tpop-destination-link" not in card  # France: La Poste only
-    assert "Revérifiez le suivi après le vendredi 27 novembre 2026 à 15:00." in card
+    assert "Revérifiez le suivi après le vendredi 27 novembre 2026 à 15 h 00." in card
 
 
 def test_recheck_over_a_weekend_counts_working_days():
@@ -295,7 +301,7 @@ def test_foreign_destination_links_and_caveat():
     app = new_app()
     paste_and_triage(app, PASTES["check_destination_post"][0])
     card = app.outcome.value
-    assert 'href="https://www.bpost.be/en/track-and-trace?itemId=LV121752944FR"' in card
+    assert 'href="https://track.bpost.cloud/btr/web/#/search?lang=fr&amp;itemCode=LV121752944FR"' in card
     assert "Suivre le colis sur le site de bpost (Belgique)" in card
     assert "tpop-caveat" in card and "boîte aux lettres" in card
     contact = re.search(r'tpop-contact-from">(.*?)</div>', card).group(1)
@@ -336,7 +342,7 @@ def test_merchant_decides_two_choices_and_two_replies():
     app = new_app()
     paste_and_triage(app, PASTES["delivered_merchant_decides"][0])
     card = app.outcome.value
-    assert "soit passer une nouvelle commande manuelle" in card.lower()
+    assert "soit passez une nouvelle commande manuelle" in card.lower()
     assert 'data-passage="no-reshipment"' in card
     shown = [b for b in app.draft_boxes if visible(b)]
     assert len(shown) == 2
@@ -376,8 +382,9 @@ def test_step_through_back_and_dont_know(tree):
     assert app.state.phase == "questions"
     assert visible(app.questions) and visible(app.back_button) and not visible(app.outcome)
     q = app.question.value
-    # Three facts unknown: delivered? any event? abroad? (the rest follows from the dates)
-    assert "Question 1 sur 3" in q and 'data-node="q_delivered"' in q
+    # Four facts unknown: delivered? waiting at a post office? any event? abroad? (the
+    # rest follows from the dates)
+    assert "Question 1 sur 4" in q and 'data-node="q_delivered"' in q
     assert html.escape(tree.nodes["q_delivered"].text["fr"]) in q
     assert 'data-passage="delivered-situation"' in q  # the passage the step rests on
     # Known from the order: shown as answered, not asked.
@@ -387,20 +394,23 @@ def test_step_through_back_and_dont_know(tree):
 
     app.answer_buttons[1].click()  # not delivered
     q = app.question.value
-    assert "Question 2 sur 3" in q and 'data-node="q_tracking_active"' in q
+    assert "Question 2 sur 4" in q and 'data-node="q_at_post_office"' in q
+    app.answer_buttons[1].click()  # not waiting at a post office
+    q = app.question.value
+    assert "Question 3 sur 4" in q and 'data-node="q_tracking_active"' in q
     app.answer_buttons[1].click()  # no event yet
     q = app.question.value
-    assert "Question 3 sur 3" in q and 'data-node="q_abroad"' in q
+    assert "Question 4 sur 4" in q and 'data-node="q_abroad"' in q
     assert "Non</span><span class=\"tpop-src\">(votre réponse)" in q
     assert "Oui" in app.answer_buttons[0].description
 
     app.back_button.click()  # back to "any event yet?"
     assert 'data-node="q_tracking_active"' in app.question.value
-    assert app.state.asked == ["delivered"]
+    assert app.state.asked == ["delivered", "awaiting_collection"]
     app.answer_buttons[1].click()
     app.dont_know_button.click()  # abroad? unknown: the article's default (no)
     assert app.state.phase == "result"
-    assert outcome_code(app) == "wait_before_contact"
+    assert outcome_code(app) == "tracking_silent"
     assert app.state.assumed == ["abroad"]
     path = app.outcome.value
     assert 'data-node="q_abroad" data-source="assumed"' in path
@@ -411,7 +421,7 @@ def test_step_through_back_and_dont_know(tree):
     assert app.state.phase == "questions" and 'data-node="q_abroad"' in app.question.value
     app.answer_buttons[0].click()  # abroad: yes
     assert outcome_code(app) == "check_destination_post"
-    for _ in range(3):
+    for _ in range(4):
         app.back_button.click()
     assert app.state.phase == "questions" and app.state.asked == []
     app.back_button.click()  # before the first question: back to the form
@@ -563,3 +573,41 @@ def test_page_query_reads_first_values_and_ignores_huge_strings(monkeypatch):
     assert page_query("x=" + "y" * 30_000) == {}
     monkeypatch.delenv("QUERY_STRING", raising=False)
     assert page_query() == {}
+
+
+def test_an_ambiguous_ship_date_is_asked_with_both_readings():
+    app = new_app()
+    app.as_of_input.value = "2026-11-26T10:00"
+    app.paste_input.value = f"Order A5, shipped 05/11/2026, tracking {NUMBER}"
+    assert app.shipped_at_input.value == ""  # never guessed
+    assert 'tpop-paste-question' in app.paste_feedback.value
+    shown = [b for b in app.paste_choice_buttons if visible(b)]
+    assert visible(app.paste_choices) and len(shown) == 2
+    assert "5 novembre 2026" in shown[0].description and "11 mai 2026" in shown[1].description
+    shown[0].click()
+    assert app.shipped_at_input.value == "2026-11-05"
+    assert not visible(app.paste_choices)
+    assert "tpop-paste-question" not in app.paste_feedback.value
+
+
+def test_fields_say_how_certain_they_are_and_a_missing_time_is_said():
+    app = new_app()
+    app.as_of_input.value = "2026-11-26T10:00"
+    app.paste_input.value = (f"Commande TP-12 expédiée le 20/11/2026, suivi {NUMBER}, "
+                             "livraison en Belgique. Le suivi n'affiche rien.")
+    feedback = app.paste_feedback.value
+    assert 'data-field="destination_country" data-certainty="inferred"' in feedback
+    assert 'data-field="tracking_status" data-certainty="inferred"' in feedback
+    assert "heure non précisée" in app.field_hints["shipped_at"].value
+    app.triage_button.click()
+    card = app.outcome.value
+    assert "tpop-time-not-given" in card and "23:59" not in card
+
+
+def test_an_unconfirmed_destination_link_says_so():
+    app = new_app()
+    app.as_of_input.value = "2026-11-26T10:00"
+    app.paste_input.value = (f"Order id: TP-13\nShipped at: 2026-11-16 10:00\n"
+                             f"Tracking number: {NUMBER}\nCountry: Denmark\nStatus: none\n")
+    app.triage_button.click()
+    assert "tpop-destination-unconfirmed" in app.outcome.value

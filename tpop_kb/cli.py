@@ -1,7 +1,9 @@
 """Command line: ``python -m tpop_kb triage INPUT --as-of 2026-11-26T10:00 --output OUT.csv``.
 
 Commands: ``triage`` (``--live`` asks La Poste's API for missing tracking
-statuses when ``LAPOSTE_OKAPI_KEY`` is set), ``info``, and ``check-article``
+statuses when ``LAPOSTE_OKAPI_KEY`` is set), ``answer`` (one pasted order, as the
+order assistant reads it; ``--json`` for the stable JSON form), ``info``, and
+``check-article``
 (has the published help article changed? exit 0 unchanged, 1 changed, 3
 could not check).
 
@@ -99,6 +101,25 @@ def _parser() -> argparse.ArgumentParser:
         help="ask La Poste's tracking API (needs LAPOSTE_OKAPI_KEY) for the status of shipped "
         "orders whose file gives none; goes on offline, with a note, if the service fails",
     )
+
+    one = sub.add_parser(
+        "answer",
+        help="answer for one pasted order (text, e-mail, tracking page, JSON...)",
+        description=(
+            "Read one pasted order (a file, or '-' for standard input) as the order "
+            "assistant does, and print the fields read (value, source, certainty), the "
+            "outcome, the questions still open, the dates, the links and the reply drafts. "
+            "Exit status: 0 answered, 2 nothing usable in the paste."
+        ),
+    )
+    one.add_argument("input", metavar="FILE", nargs="?", default="-",
+                     help="the paste (UTF-8 text); '-' (the default) reads standard input")
+    one.add_argument("--as-of", type=_as_of, default=None, metavar="WHEN",
+                     help="the moment to judge at, Europe/Paris time (default: now)")
+    one.add_argument("--lang", choices=("fr", "en"), default="fr",
+                     help="language of the texts and drafts (default: fr)")
+    one.add_argument("--json", action="store_true",
+                     help="print the stable JSON form (schema tpop_kb.answer/1, see README)")
 
     sub.add_parser("info", help="show the knowledge base version and thresholds")
 
@@ -285,6 +306,66 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _answer(args: argparse.Namespace) -> int:
+    import json
+
+    from .answer import answer, answer_error
+    from .paste import PasteError
+
+    try:
+        if args.input == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.input, encoding="utf-8-sig", errors="replace") as handle:
+                text = handle.read()
+    except OSError as exc:
+        print(f"tpop_kb: cannot read {args.input}: {exc.strerror}", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        result = answer(text, args.as_of, args.lang)
+    except PasteError as error:
+        if args.json:
+            print(json.dumps(answer_error(error), ensure_ascii=False, indent=2))
+        else:
+            print(f"tpop_kb: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(_answer_text(result))
+    return EXIT_OK
+
+
+def _answer_text(result: Mapping[str, Any]) -> str:
+    """The answer for a person at a terminal."""
+    out = [f"{result['outcome']['title']}", f"  {result['outcome']['summary']}", ""]
+    out += [f"  - {step}" for step in result["outcome"]["steps"]]
+    out.append("")
+    for name, found in result["fields"].items():
+        how = f" ({found['explained']})" if found["explained"] else ""
+        out.append(f"  {name}: {found['value']} [{found['certainty']}]{how}")
+    for name in result["missing"]:
+        out.append(f"  {name}: -")
+    for flag in result["flags"]:
+        out += ["", f"! {flag['title']}: {flag['text']}"]
+    if result["questions"]:
+        out.append("")
+        for question in result["questions"]:
+            choices = " / ".join(c["label"] for c in question["choices"])
+            out.append(f"? {question['text']} [{choices}]")
+    links = result["links"]
+    if links["la_poste"] or links["destination_post"]:
+        out.append("")
+        if links["la_poste"]:
+            out.append(f"  La Poste: {links['la_poste']}")
+        if links["destination_post"]:
+            post = links["destination_post"]
+            out.append(f"  {post['name']}: {post['url']}")
+    for draft in result["replies"]:
+        out += ["", f"--- {draft['title']} ---", draft["text"].rstrip()]
+    return "\n".join(out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -293,6 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _triage(args)
         if args.command == "check-article":
             return _check_article(args)
+        if args.command == "answer":
+            return _answer(args)
         return _info()
     except (OrderFileError, KnowledgeError) as exc:
         print(f"tpop_kb: {exc}", file=sys.stderr)

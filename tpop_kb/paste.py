@@ -508,8 +508,6 @@ def _read_value(column: str, raw: str, as_of: dt.datetime | None = None
     if not text or text.casefold() in _EMPTY_VALUES:
         return None, ""
     if column == "order_id":
-        if not any(ch.isdigit() for ch in text):
-            return None, ""  # a name ("Megan O'Connor"), not an order number
         for pattern in _words()["order_ids"][:1]:
             match = pattern.search(text)
             if match:
@@ -587,6 +585,10 @@ class _Reader:
         """Try one labelled value; True when it was taken."""
         if self.has(column) or column in self.asked:
             return False
+        if column == "order_id" and how == "json" and not any(
+            ch.isdigit() for ch in str(raw)
+        ):
+            return False  # a shop JSON's "name" that is a person, not "#1087"
         value, problem = _read_value(column, raw, self.as_of)
         if problem:
             self._failed.setdefault(column, (_strip_value(raw), problem))

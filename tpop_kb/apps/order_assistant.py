@@ -61,6 +61,7 @@ import traitlets
 from babel import Locale
 from babel.dates import format_date, format_datetime
 
+from ..answer import why_text
 from ..knowledge import knowledge
 from ..laposte import LiveStatus, live_enabled, live_status
 from ..orders import (
@@ -71,6 +72,7 @@ from ..orders import (
     order_from_record,
     parse_as_of,
     parse_datetime,
+    time_given,
 )
 from ..paste import PastedOrder, PasteError, parse_paste, parse_record
 from ..postal import (
@@ -309,6 +311,21 @@ def _format(value: dt.date | dt.datetime, lang: str, kind: str, as_of: dt.dateti
     return format_date(value, pattern, locale=locale)
 
 
+def _answer_words(section: str, key: str, lang: str) -> str:
+    """Words of data/ui/answer.yaml (shared with `python -m tpop_kb answer`)."""
+    texts = knowledge().ui.get("answer", {}).get(section, {}).get(key, {})
+    return str(texts.get(lang) or texts.get("en") or key)
+
+
+def _choice_label(value: str, lang: str) -> str:
+    """A reading of an ambiguous ship date, written out ("jeudi 5 novembre 2026")."""
+    try:
+        moment = dt.datetime.strptime(value, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return format_reply_date(dt.date.fromisoformat(value), lang)
+    return format_reply_datetime(moment, lang)
+
+
 def _long(value: dt.datetime, lang: str) -> str:
     return format_datetime(value, _text("formats.long_datetime", lang),
                            locale=_BABEL_LOCALES[lang])
@@ -414,6 +431,7 @@ class OrderAssistantApp(App):
         if not state["as_of"]:
             state["as_of"] = now_paris().strftime(AS_OF_FORMAT)
         self.parsed: PastedOrder | None = None
+        self.chosen_readings: dict[str, str] = {}
         self.paste_error: PasteError | None = None
         self.decision: Decision | None = None
         # live La Poste status: the number asked about, answers by number, the worker
@@ -447,6 +465,14 @@ class OrderAssistantApp(App):
         self.paste_input.add_class("tpop-order-input")
         self.paste_feedback = widgets.HTML()
         self.paste_feedback.add_class("tpop-oa-feedback")
+        # a field the paste leaves open between two readings: one button per reading
+        self.paste_choice_buttons = [widgets.Button(layout={"width": "auto"})
+                                     for _ in range(2)]
+        for button in self.paste_choice_buttons:
+            button.add_class("tpop-paste-choice")
+        self.paste_choices = widgets.Box(self.paste_choice_buttons)
+        self.paste_choices.add_class("tpop-oa-paste-choices")
+        self.paste_choices.layout.display = "none"
         self.fields_heading = widgets.HTML()
 
         self.order_id_input = widgets.Text(continuous_update=False)
@@ -504,7 +530,8 @@ class OrderAssistantApp(App):
         self.form_status = widgets.HTML()
         self.form_status.add_class("tpop-oa-hint")
         self.form = widgets.VBox([
-            self.order_heading, self.paste_input, self.paste_feedback, self.fields_heading,
+            self.order_heading, self.paste_input, self.paste_feedback, self.paste_choices,
+            self.fields_heading,
             self.fields, self.as_of_box, self.actions, self.form_status,
         ])
         self.form.add_class("tpop-card")
@@ -584,6 +611,8 @@ class OrderAssistantApp(App):
         self.dont_know_button.on_click(self._on_dont_know)
         self.back_button.on_click(self._on_back)
         self.live_use.on_click(self._on_use_live)
+        for button in self.paste_choice_buttons:
+            button.on_click(self._on_paste_choice)
 
     @guarded
     def _on_lang(self, _change: dict[str, Any]) -> None:
@@ -597,15 +626,36 @@ class OrderAssistantApp(App):
             self._render_feedback()
             return
         try:
-            parsed = parse_paste(text)
+            parsed = parse_paste(text, as_of=self._as_of())
         except PasteError as error:
             self.parsed, self.paste_error = None, error
             self._render_feedback()
             return
         self.parsed, self.paste_error = parsed, None
+        self.chosen_readings = {}
         self._fill(parsed.record)
         self._reset()
         self._render()
+
+    @guarded
+    def _on_paste_choice(self, button: widgets.Button) -> None:
+        """One reading of an ambiguous ship date chosen: it goes into the form."""
+        question = self._open_paste_question()
+        index = self.paste_choice_buttons.index(button)
+        if question is None or index >= len(question.choices):
+            return
+        self.state.shipped_at = question.choices[index]
+        self.chosen_readings[question.field] = question.choices[index]
+        self._render_feedback()
+        if self.state.phase != "form":
+            self._run(reset=False)
+
+    def _open_paste_question(self) -> Any:
+        """The paste's first question not yet answered by a choice (None when none)."""
+        if self.parsed is None:
+            return None
+        return next((q for q in self.parsed.questions if q.field not in self.chosen_readings),
+                    None)
 
     @guarded
     def _on_field(self, _change: dict[str, Any]) -> None:
@@ -872,15 +922,25 @@ class OrderAssistantApp(App):
             parsed = self.parsed
             if parsed.found:
                 items = "".join(
-                    f'<li data-field="{esc(f.field)}"><strong>'
-                    f"{esc(_column_label(f.field, lang))}</strong> — "
-                    f'<span class="tpop-muted">{self._how_html(f.how, f.source)}</span></li>'
+                    f'<li data-field="{esc(f.field)}" data-certainty="{esc(f.certainty)}">'
+                    f"<strong>{esc(_column_label(f.field, lang))}</strong> — "
+                    f'<span class="tpop-muted">{self._how_html(f.how, f.source)}</span>'
+                    f"{self._certainty_html(f)}</li>"
                     for f in parsed.found
                 )
                 parts.append(
                     '<div class="tpop-callout tpop-tone-done tpop-paste-ok">'
                     f'<strong>{_html(f"paste_format.{parsed.format}", lang)}.</strong> '
                     f'{_html("recognised", lang)}<ul>{items}</ul></div>'
+                )
+            question = self._open_paste_question()
+            if question is not None:
+                parts.append(
+                    '<div class="tpop-callout tpop-tone-act tpop-paste-question" '
+                    f'data-field="{esc(question.field)}">'
+                    + esc(_answer_words("field_question", question.field, lang)
+                          .replace("{detail}", question.detail))
+                    + "</div>"
                 )
             if parsed.problems:
                 parts.append(
@@ -906,6 +966,24 @@ class OrderAssistantApp(App):
         else:
             parts.append(f'<p class="tpop-small tpop-muted">{_html("paste_hint", lang)}</p>')
         self.paste_feedback.value = "".join(parts)
+        question = self._open_paste_question() if self.paste_error is None else None
+        for i, button in enumerate(self.paste_choice_buttons):
+            choices = question.choices if question is not None else ()
+            button.layout.display = "" if i < len(choices) else "none"
+            if i < len(choices):
+                button.description = _choice_label(choices[i], lang)
+        self.paste_choices.layout.display = "" if question is not None else "none"
+
+    def _certainty_html(self, found: Any) -> str:
+        """' · inferred: first "taken in charge" event…' (nothing for a value as written)."""
+        lang = self.lang
+        explained = why_text(found.why, found.detail, lang)
+        if found.certainty == "certain" and not explained:
+            return ""
+        words = _answer_words("certainty", found.certainty, lang)
+        tail = f" : {explained}" if lang == "fr" else f": {explained}"
+        return (f' <span class="tpop-certainty tpop-certainty-{esc(found.certainty)}">· '
+                f"{esc(words)}{esc(tail) if explained else ''}</span>")
 
     def _how_html(self, how: str, source: str) -> str:
         if how == "text" or not source:
@@ -935,7 +1013,12 @@ class OrderAssistantApp(App):
         if shipped:
             try:
                 value = parse_datetime(shipped)
-                hints["shipped_at"] = f'<span class="tpop-ok">✓ {esc(_long(value, lang))}</span>'
+                if time_given(value):
+                    written = _long(value, lang)
+                else:
+                    written = (f"{format_reply_date(value.date(), lang)} — "
+                               f"{_answer_words('why', 'time_not_given', lang)}")
+                hints["shipped_at"] = f'<span class="tpop-ok">✓ {esc(written)}</span>'
             except ValueError:
                 hints["shipped_at"] = (
                     f'<span class="tpop-bad">{_html("date_error", lang, value=shipped)}</span>'
@@ -1261,12 +1344,20 @@ class OrderAssistantApp(App):
         if shipped is not None and decision.days_since_shipped is not None:
             days = decision.days_since_shipped
             relative = _text("today", lang) if days == 0 else _plural("days_ago", lang, days)
-            when = _Html(f"<strong>{esc(_format(shipped, lang, 'datetime', as_of))}</strong>")
+            if time_given(shipped):
+                when = _Html(f"<strong>{esc(_format(shipped, lang, 'datetime', as_of))}</strong>")
+            else:  # the cautious reading (end of the day) is said, not shown as 23:59
+                when = _Html(
+                    f"<strong>{esc(_format(shipped.date(), lang, 'date', as_of))}</strong> "
+                    f'<span class="tpop-muted tpop-time-not-given">('
+                    f"{esc(_text('time_not_given_assumed', lang))})</span>"
+                )
             rows.append(
                 '<div class="tpop-oa-date tpop-shipped">'
                 f'<span>{_html("shipped_line", lang, date=when)}</span>'
                 f'<span class="tpop-rel">{esc(relative)}</span>'
-                f"<code>{shipped.strftime(FIELD_FORMAT)}</code></div>"
+                f"<code>{shipped.strftime(FIELD_FORMAT if time_given(shipped) else '%Y-%m-%d')}"
+                "</code></div>"
             )
         if decision.recheck_at is not None:
             recheck = decision.recheck_at
@@ -1358,6 +1449,11 @@ class OrderAssistantApp(App):
                             + esc(postal_text("destination.search_only", lang,
                                               operator=operator.name, number=number))
                             + "</p>"
+                        )
+                    if not operator.confirmed:
+                        items.append(
+                            '<p class="tpop-small tpop-muted tpop-destination-unconfirmed">'
+                            + esc(operator.note(lang)) + "</p>"
                         )
         if not items:
             return ""
