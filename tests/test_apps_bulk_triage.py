@@ -422,7 +422,7 @@ def test_table_filters(done_app):
     table.reset.click()
     # options carry counts and localised names
     labels = dict((v, k) for k, v in table.outcome.options)
-    assert labels["delivered"] == f"Livré ({counts['delivered']})"
+    assert labels["delivered"] == f"Colis livré ({counts['delivered']})"
     assert any(k.startswith("Belgique (") for k, _ in table.country.options)
 
 

@@ -90,7 +90,7 @@ def test_picking_a_scenario_loads_it_and_shows_its_first_question(tree):
     html = page_html(app)
     assert case.story["en"].replace("'", "&#x27;") in html
     assert "LA917400293FR" in html and "Belgique" in html
-    assert "Question 1 of 7" in html
+    assert "Question 1 of 8" in html
     root = tree.nodes[tree.root]
     assert [b.description for b in visible_buttons(app)] == [
         tree.answer_label(root, a, "en") for a in root.answers
@@ -217,13 +217,13 @@ def test_the_reason_for_the_activation_window_names_the_deadline():
 def test_the_language_toggle_switches_every_text_live():
     app = TrainingApp(lang="fr", scenario="ghent-day-3-silent")
     french = page_html(app)
-    assert "Formation" in french and "Question 1 sur 7" in french
+    assert "Formation" in french and "Question 1 sur 8" in french
     assert app.next_button.description == "Scénario suivant"
     app.lang_toggle.value = "en"
     english = page_html(app)
     assert app.state.scenario_id == "ghent-day-3-silent"
     assert app.picker.value == "ghent-day-3-silent"
-    assert "Training" in english and "Question 1 of 7" in english
+    assert "Training" in english and "Question 1 of 8" in english
     assert "Formation" not in english
     assert app.next_button.description == "Next scenario"
     assert [b.description for b in visible_buttons(app)] == ["Yes", "No"]

@@ -407,7 +407,7 @@ def test_cli_live_fills_the_status(httpserver, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     outcomes = [row[1] for row in list(csv.reader(io.StringIO(done.stdout)))[1:]]
-    assert outcomes[0] == "delivered"  # offline: wait_before_contact
+    assert outcomes[0] == "delivered"  # offline: tracking_silent
     assert "2 of 3 order(s) without a tracking status (or with 'none') got one" in done.stderr
     assert KEY not in done.stderr + done.stdout
 
@@ -423,5 +423,5 @@ def test_cli_live_without_a_key_goes_on_offline(tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"live status is off: {ENV_KEY} is not set" in done.stderr
     outcomes = [row[1] for row in list(csv.reader(io.StringIO(done.stdout)))[1:]]
-    assert outcomes[0] == "wait_before_contact"
+    assert outcomes[0] == "tracking_silent"
     assert "Traceback" not in done.stderr

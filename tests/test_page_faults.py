@@ -102,7 +102,7 @@ def test_la_poste_timing_out_leaves_the_offline_answer_and_says_so(live_on, capl
     app = triage()
     # the answer is there at once, from the order's data; La Poste is still being asked
     assert time.monotonic() - started < 2
-    assert 'data-outcome="wait_before_contact"' in app.outcome.value
+    assert 'data-outcome="tracking_silent"' in app.outcome.value
     assert visible(app.live_box) and 'data-live="asking"' in app.live_html.value
     assert "Question posée à La Poste" in html.unescape(app.live_html.value)
     status = app.wait_for_live(timeout=10)
@@ -113,7 +113,7 @@ def test_la_poste_timing_out_leaves_the_offline_answer_and_says_so(live_on, capl
     assert 'data-live="unavailable"' in shown
     assert "injoignable ; le tri utilise les données de la commande" in shown
     assert "0.3 s" in shown and not visible(app.live_use)
-    assert 'data-outcome="wait_before_contact"' in app.outcome.value  # unchanged
+    assert 'data-outcome="tracking_silent"' in app.outcome.value  # unchanged
     assert app.fault.value == ""
     release.set()
     # the log holds no number and no key
@@ -138,7 +138,7 @@ def test_la_poste_down_or_unreachable(monkeypatch):
     status = app.wait_for_live(timeout=10)
     assert status is not None and status.problem == "unavailable"
     assert "could not connect" in app.live_html.value
-    assert 'data-outcome="wait_before_contact"' in app.outcome.value
+    assert 'data-outcome="tracking_silent"' in app.outcome.value
 
 
 def test_la_poste_answers_and_its_status_can_be_used(live_on):
@@ -272,7 +272,7 @@ def test_postal_services_broken_is_found_at_start_up(broken_data, tmp_path):
     not in the middle of a triage."""
     original = (data_dir() / "postal.yaml").read_text(encoding="utf-8")
     target = broken_data("postal.yaml", "missing")
-    broken = original.replace("url: https://www.bpost.be", "url: www.bpost.be", 1)
+    broken = original.replace("url: https://track.bpost.cloud", "url: track.bpost.cloud", 1)
     assert broken != original
     target.write_text(broken, encoding="utf-8")
     _clear_caches()
@@ -354,7 +354,7 @@ def test_a_failing_engine_call_shows_a_message_and_the_page_keeps_working(
     monkeypatch.undo()
     app.triage_button.click()  # the next action works and clears the message
     assert not visible(app.fault)
-    assert 'data-outcome="wait_before_contact"' in app.outcome.value
+    assert 'data-outcome="tracking_silent"' in app.outcome.value
 
 
 def test_a_data_file_failing_later_is_named_not_hidden(monkeypatch):

@@ -232,10 +232,10 @@ def test_unknown_status_is_said_in_reasons():
     [
         (
             {"destination_country": "BE"},
-            "https://www.bpost.be/en/track-and-trace?itemId=LA123456785FR",
+            "https://track.bpost.cloud/btr/web/#/search?lang=fr&itemCode=LA123456785FR",
         ),
         ({"destination_country": "Allemagne", "tracking_number": "LA 123 456 785 FR"},
-         "https://www.deutschepost.de/sendung/simpleQuery.html?piececode=LA123456785FR"),
+         "https://www.deutschepost.de/de/s/sendungsverfolgung/verfolgen.html?piececode=LA123456785FR"),
         ({"destination_country": "LU"},
          "https://www.post.lu/en/particuliers/colis-courrier/track-and-trace"),
         ({"destination_country": "FR"}, ""),
@@ -246,11 +246,11 @@ def test_unknown_status_is_said_in_reasons():
          ""),  # not shipped
         # shipped without a date (a tracking number): the link is already useful
         ({"destination_country": "BE", "shipped_at": ""},
-         "https://www.bpost.be/en/track-and-trace?itemId=LA123456785FR"),
+         "https://track.bpost.cloud/btr/web/#/search?lang=fr&itemCode=LA123456785FR"),
         ({"destination_country": "BE", "tracking_status": "lost"}, ""),  # invalid order
         (
             {"destination_country": "BE", "tracking_status": "delivered"},
-            "https://www.bpost.be/en/track-and-trace?itemId=LA123456785FR",
+            "https://track.bpost.cloud/btr/web/#/search?lang=fr&itemCode=LA123456785FR",
         ),
     ],
 )

@@ -45,11 +45,13 @@ OUTCOME_COLORS: dict[str, str] = {
     "not_shipped": "#b8c0cc",
     "wait_for_activation": "#f2c94c",
     "check_destination_post": "#3b82f6",
+    "tracking_silent": "#d9a05b",
     "wait_before_contact": "#c98a0b",
     "contact_tpop": "#e4572e",
     "delivered": "#2e9d5b",
     "delivered_go_to_post_office": "#14b8a6",
     "delivered_merchant_decides": "#7c3aed",
+    "collect_at_post_office": "#0e7490",
     "invalid_input": "#475467",
 }
 #: Colours for outcomes a future tree adds, by tone.

@@ -1518,7 +1518,9 @@ def parse_paste(text: Any, as_of: dt.datetime | None = None) -> PastedOrder:
             result = _from_csv(found[1], text, as_of)
     if result is None:
         result = _from_lines(text, as_of)
-    if not result.record and not result.questions:
+    said = {f.field for f in result.found if f.how != "text" or f.why not in
+            ("status_from_text", "claim_from_text")}
+    if not said and not result.questions:  # a status or a claim alone is not an order
         raise PasteError(
             "nothing_usable",
             "No order field was recognised in the paste: no order number, date, tracking "

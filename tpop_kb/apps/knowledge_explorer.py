@@ -385,7 +385,7 @@ class KnowledgeExplorerApp(App):
         """Thresholds filled, the other placeholders named in words."""
         values = {
             name: _text(f"placeholders.{name}", code)
-            for name in ("days_since_shipped", "recheck_at", "contact_from")
+            for name in ("days_since_shipped", "recheck_at", "contact_from", "tracking")
         }
         return self.tree.fill(text, **values)
 
