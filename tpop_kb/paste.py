@@ -928,7 +928,7 @@ def _scan_ship_date(reader: _Reader, lines: list[str], as_of: dt.datetime,
     # fulfilment cancelled and done again; the later date is also the cautious one)
     first = (max if latest else min)(readable, key=lambda d: d.hit.value)
     hit = first.hit
-    value, certainty, detail = hit.value, "certain", first.context
+    value, certainty, detail = hit.value, "certain", _excerpt(first.context, hit.text)
     if why != "ship_event" or not hit.year_given:
         certainty = "inferred"
     if not hit.year_given:
@@ -951,6 +951,17 @@ def _scan_ship_date(reader: _Reader, lines: list[str], as_of: dt.datetime,
         certainty, why, detail = "inferred", "month_first", hit.text
     reader.take("shipped_at", _record_moment(value, hit.time_given), "text",
                 certainty=certainty, why=why, detail=detail)
+
+
+def _excerpt(context: str, around: str, width: int = 90) -> str:
+    """A context short enough to show: the words around ``around``."""
+    if len(context) <= width:
+        return context
+    at = max(context.find(around), 0)
+    start = max(0, at - 45)
+    end = min(len(context), at + len(around) + 30)
+    return ("…" if start else "") + context[start:end].strip() + ("…" if end < len(context)
+                                                                     else "")
 
 
 def _step_bar_lines(lines: list[str]) -> set[int]:
