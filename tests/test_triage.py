@@ -459,3 +459,15 @@ def test_single_and_vectorised_engines_agree(sample):
             for v in expected[column]
         ]
         assert left == right, column
+
+
+def test_a_file_without_a_status_column_says_the_status_is_unknown():
+    """Bulk reasons never claim "no tracking event" when the file has no status column."""
+    rows = [{"order_id": "S1", "shipped_at": "2026-11-10 09:00", "tracking_number":
+             "LA123456785FR", "destination_country": "BE"},
+            {"order_id": "S2", "shipped_at": "2026-11-16 09:00", "tracking_number":
+             "LA123456785FR", "destination_country": "FR"}]
+    frame = triage_frame(read_orders(_csv(rows), name="x.csv").orders, AS_OF)
+    assert list(frame["outcome"]) == ["check_destination_post", "tracking_silent"]
+    for reason in frame["reason"]:
+        assert "status not given" in reason and "No tracking event" not in reason
