@@ -24,7 +24,7 @@ from .replies import drafts, format_date, format_datetime
 from .triage import la_poste_url, triage_order
 from .workdays import now_paris
 
-__all__ = ["SCHEMA", "answer", "answer_error", "why_text"]
+__all__ = ["SCHEMA", "answer", "answer_error", "choice_label", "why_text"]
 
 #: The JSON form's name and version: a new key keeps it, a changed meaning bumps it.
 SCHEMA = "tpop_kb.answer/1"
@@ -35,8 +35,8 @@ def _moment(value: dt.datetime | None) -> str | None:
     return None if value is None else value.strftime(_ISO_MINUTE)
 
 
-def _choice_label(value: str, lang: str) -> str:
-    """A ship-date choice written out ("jeudi 5 novembre 2026 à 10 h 00")."""
+def choice_label(value: str, lang: str) -> str:
+    """A reading of an ambiguous ship date, written out ("jeudi 5 novembre 2026 à 10 h 00")."""
     try:
         moment = dt.datetime.strptime(value, "%Y-%m-%d %H:%M")
     except ValueError:
@@ -102,7 +102,7 @@ def _answer(parsed: PastedOrder, as_of: dt.datetime, lang: str) -> dict[str, Any
             "text": _field_question(q.field, lang).replace("{detail}", q.detail),
             "why": q.why,
             "detail": q.detail,
-            "choices": [{"value": c, "label": _choice_label(c, lang)} for c in q.choices],
+            "choices": [{"value": c, "label": choice_label(c, lang)} for c in q.choices],
         }
         for q in parsed.questions
     ]

@@ -61,7 +61,7 @@ import traitlets
 from babel import Locale
 from babel.dates import format_date, format_datetime
 
-from ..answer import why_text
+from ..answer import choice_label, why_text
 from ..knowledge import knowledge
 from ..laposte import LiveStatus, live_enabled, live_status
 from ..orders import (
@@ -315,15 +315,6 @@ def _answer_words(section: str, key: str, lang: str) -> str:
     """Words of data/ui/answer.yaml (shared with `python -m tpop_kb answer`)."""
     texts = knowledge().ui.get("answer", {}).get(section, {}).get(key, {})
     return str(texts.get(lang) or texts.get("en") or key)
-
-
-def _choice_label(value: str, lang: str) -> str:
-    """A reading of an ambiguous ship date, written out ("jeudi 5 novembre 2026")."""
-    try:
-        moment = dt.datetime.strptime(value, "%Y-%m-%d %H:%M")
-    except ValueError:
-        return format_reply_date(dt.date.fromisoformat(value), lang)
-    return format_reply_datetime(moment, lang)
 
 
 def _long(value: dt.datetime, lang: str) -> str:
@@ -971,7 +962,7 @@ class OrderAssistantApp(App):
             choices = question.choices if question is not None else ()
             button.layout.display = "" if i < len(choices) else "none"
             if i < len(choices):
-                button.description = _choice_label(choices[i], lang)
+                button.description = choice_label(choices[i], lang)
         self.paste_choices.layout.display = "" if question is not None else "none"
 
     def _certainty_html(self, found: Any) -> str:
