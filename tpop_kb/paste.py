@@ -719,6 +719,7 @@ def _vocabulary(kb: Any) -> dict[str, Any]:
         "json_wrappers": {normalize_key(w) for w in raw.get("json_wrappers") or ()},
         "not_status_before": set(fold_list("not_status_before")),
         "future_markers": set(fold_list("future_markers")),
+        "note_footers": fold_list("note_footers"),
         "ignore_lines": fold_list("ignore_lines"),
     }
 
@@ -745,7 +746,9 @@ def _kinds(text: str, nearest_last: bool = False) -> list[str]:
     before it: the last one).
     """
     regex, owner = _words()["dates"]
-    found = [owner.get(" ".join(m.group(0).split()), "") for m in regex.finditer(_folded(text))]
+    folded = _folded(text)
+    found = [owner.get(" ".join(m.group(0).split()), "") for m in regex.finditer(folded)
+             if not _negated(folded, m.start())]  # "not yet taken in charge"
     found = [k for k in found if k]
     if nearest_last:
         found.reverse()
@@ -814,6 +817,18 @@ def _date_kinds(lines: list[str], as_of: dt.datetime) -> list[_Dated]:
             kinds = _kinds(before, nearest_last=True) or _kinds(after)
             context = line.strip()
             event_line = index
+            folded_line = _folded(line)
+            if not kinds and any(f in folded_line for f in vocab["note_footers"]):
+                # a shop's order note: its text is above its date
+                j = index - 1
+                while j >= 0 and not per_line[j] and lines[j].strip():
+                    kinds = _kinds(lines[j])
+                    if kinds:
+                        context = f"{lines[j].strip()} … {line.strip()}"
+                        break
+                    j -= 1
+                out.append(_Dated(hit, index, kinds[0] if kinds else "", context))
+                continue
             if not kinds:
                 seen, j = 0, index + 1
                 while j < len(lines) and seen < 3:
@@ -821,7 +836,7 @@ def _date_kinds(lines: list[str], as_of: dt.datetime) -> list[_Dated]:
                         break
                     if lines[j].strip() and not _ISO_LINE_TIME.match(lines[j]):
                         seen += 1
-                        if seen == 1 and not (before + after).strip(" ,;:-–"):
+                        if seen == 1 and len((before + after).split()) <= 1:  # "Thursday"
                             context = f"{line.strip()} … {lines[j].strip()}"
                         kinds = _kinds(lines[j])
                         if kinds:
@@ -1094,15 +1109,12 @@ def _scan_order_id(reader: _Reader, free: list[tuple[int, str]], text: str) -> N
         )
 
     patterns = _words()["order_ids"]
-    for pattern in patterns[:1]:  # TPOP's own order numbers first
-        for _, line in free:
-            match = pattern.search(line)
-            if match and usable(match.group(0)):
-                reader.take("order_id", match.group(0), "text")
-                return
+    # the first order number the paste writes: "Order #6093" on a shop page, TPOP's
+    # "TP-2026-104233" on the dashboard
     for _, line in free:
-        for match in _ORDER_ID.finditer(line):
-            candidate = match.group("id").strip("-/")
+        candidates = [(m.start(), m.group("id").strip("-/")) for m in _ORDER_ID.finditer(line)]
+        candidates += [(m.start(), m.group(0)) for m in patterns[0].finditer(line)]
+        for _, candidate in sorted(candidates):
             if usable(candidate):
                 reader.take("order_id", candidate, "text")
                 return
@@ -1116,6 +1128,7 @@ def _scan_order_id(reader: _Reader, free: list[tuple[int, str]], text: str) -> N
 
 _DESTINATION_WORDS = re.compile(
     r"\b(destination|destinataire|ship to|shipping address|delivery address|deliver to|"
+    r"livrer a|livre a|"
     r"country|pays|livraison|adresse de livraison|adresse d'expedition|recipient|"
     r"shipping|expedition)", re.I
 )
@@ -1401,20 +1414,21 @@ def _from_loose_json(text: str, as_of: dt.datetime) -> PastedOrder:
 
 def _csv_rows(text: str) -> tuple[str, list[list[str]]] | None:
     """(delimiter, rows) when the first line is a header naming at least two order fields."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        return None
-    header = lines[0]
-    counts = {d: header.count(d) for d in ("\t", ";", ",")}
-    for delimiter in sorted(counts, key=lambda d: -counts[d]):
-        if not counts[delimiter]:
-            continue
-        try:
-            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-        except csv.Error:
-            continue
-        if len(map_columns([h.strip().lstrip("\ufeff") for h in rows[0]]).columns) >= 2:
-            return delimiter, rows
+    every = [ln for ln in text.splitlines() if ln.strip()]
+    for start, header in enumerate(every[:6]):  # a line of prose may come first
+        lines = every[start:]
+        counts = {d: header.count(d) for d in ("\t", ";", ",")}
+        for delimiter in sorted(counts, key=lambda d: -counts[d]):
+            if not counts[delimiter]:
+                continue
+            try:
+                rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+            except csv.Error:
+                continue
+            if len(map_columns([h.strip().lstrip("\ufeff") for h in rows[0]]).columns) >= 2:
+                width = len(rows[0])
+                table = [r for r in rows if len(r) >= max(2, width // 2)]
+                return delimiter, table
     return None
 
 
@@ -1429,6 +1443,9 @@ def _from_csv(rows: list[list[str]], text: str, as_of: dt.datetime) -> PastedOrd
     reader = _Reader("csv", text, as_of)
     if len(body) > 1:
         reader.note("extra_rows", count=str(len(body) - 1))
+    cells = {c.strip() for r in rows for c in r}
+    prose = [ln for ln in text.splitlines() if ln.strip() and not set(
+        c.strip() for c in re.split(r"[\t;,]", ln)) <= cells]
     row = (body[0] + [""] * len(header))[: len(header)]
     mapping = map_columns(header)
     for column, name in mapping.columns.items():
@@ -1436,7 +1453,7 @@ def _from_csv(rows: list[list[str]], text: str, as_of: dt.datetime) -> PastedOrd
     for name in mapping.ignored:
         reader.ignore(name)
     _scan_notes(reader, [row[header.index(name)] for name in mapping.ignored
-                         if len(row[header.index(name)].split()) >= 3])
+                         if len(row[header.index(name)].split()) >= 3] + prose)
     return reader.finish()
 
 
