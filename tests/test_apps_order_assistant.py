@@ -581,6 +581,7 @@ def test_an_ambiguous_ship_date_is_asked_with_both_readings():
     app.as_of_input.value = "2026-11-26T10:00"
     app.paste_input.value = f"Order A5, shipped 05/11/2026, tracking {NUMBER}"
     assert app.shipped_at_input.value == ""  # never guessed
+    assert "choisissez la bonne" in app.field_hints["shipped_at"].value
     assert 'tpop-paste-question' in app.paste_feedback.value
     shown = [b for b in app.paste_choice_buttons if visible(b)]
     assert visible(app.paste_choices) and len(shown) == 2

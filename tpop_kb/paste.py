@@ -1014,8 +1014,14 @@ def _scan_phrases(section: str, text: str) -> tuple[str, str] | None:
     vocab = _words()
     regex, owner = vocab[section]
     order = vocab[f"{section}_order"]
-    folded = "\n".join(line for line in _folded(text).splitlines()
-                       if not any(junk in line for junk in vocab["ignore_lines"]))
+    lines = text.splitlines()
+    folded_lines = _folded(text).splitlines()
+    kept = [i for i, line in enumerate(folded_lines)
+            if not any(junk in line for junk in vocab["ignore_lines"])]
+    folded = "\n".join(folded_lines[i] for i in kept)
+    original = "\n".join(lines[i] for i in kept) if len(lines) == len(folded_lines) else ""
+    if len(original) != len(folded):
+        original = ""  # a ligature changed the length: quote the folded words
     best: tuple[int, str, str] | None = None
     for match in regex.finditer(folded):
         phrase = " ".join(match.group(0).split())
@@ -1036,7 +1042,8 @@ def _scan_phrases(section: str, text: str) -> tuple[str, str] | None:
                 continue
         rank = order.index(kind)
         if best is None or rank < best[0]:
-            best = (rank, kind, phrase)
+            quoted = original[match.start():match.end()] if original else phrase
+            best = (rank, kind, " ".join(quoted.split()))
     return None if best is None else (best[1], best[2])
 
 

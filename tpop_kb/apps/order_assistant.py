@@ -638,6 +638,7 @@ class OrderAssistantApp(App):
         self.state.shipped_at = question.choices[index]
         self.chosen_readings[question.field] = question.choices[index]
         self._render_feedback()
+        self._render_hints()
         if self.state.phase != "form":
             self._run(reset=False)
 
@@ -1014,6 +1015,9 @@ class OrderAssistantApp(App):
                 hints["shipped_at"] = (
                     f'<span class="tpop-bad">{_html("date_error", lang, value=shipped)}</span>'
                 )
+        elif (question := self._open_paste_question()) is not None and (
+                question.field == "shipped_at"):
+            hints["shipped_at"] = f'<span class="tpop-act">{_html("shipped_choose", lang)}</span>'
         else:
             hints["shipped_at"] = f'<span class="tpop-muted">{_html("shipped_empty", lang)}</span>'
         number = self.state.tracking_number.strip()
