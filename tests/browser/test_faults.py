@@ -192,7 +192,7 @@ def test_live_la_poste_status_never_holds_the_answer(page, live_server, screensh
     expect(page.locator('.tpop-live[data-live="ok"]')).to_contain_text(
         "La Poste, en direct : Votre colis est en cours d'acheminement", timeout=TIMEOUT
     )
-    expect(card).to_have_attribute("data-outcome", "wait_before_contact")
+    expect(card).to_have_attribute("data-outcome", "tracking_silent")
     use = page.locator(".tpop-live-use")
     expect(use).to_have_text("Utiliser le statut de La Poste : En cours d'acheminement")
     live.scroll_into_view_if_needed()
@@ -220,7 +220,7 @@ def test_live_la_poste_status_never_holds_the_answer(page, live_server, screensh
     unavailable = page.locator('.tpop-live[data-live="unavailable"]')
     expect(unavailable).to_contain_text("injoignable", timeout=60_000)
     expect(unavailable).to_contain_text("le tri utilise les données de la commande")
-    expect(card).to_have_attribute("data-outcome", "wait_before_contact")
+    expect(card).to_have_attribute("data-outcome", "tracking_silent")
     assert page.tpop_errors == []
     log = live_server.log()
     assert KEY not in log and MOVING not in log and STUCK not in log and "LIVE-" not in log

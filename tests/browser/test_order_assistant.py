@@ -48,7 +48,7 @@ ORDERS = [
         "N° de commande : TP-2\nDate d'expédition : 25/11/2026 à 15h00\n"
         f"N° de suivi : {NUMBER}\nStatut : en attente\nPays : France\n",
         [], "wait_for_activation", "2026-11-27", "2026-12-17", [LA_POSTE + NUMBER],
-        "après le vendredi 27 novembre 2026 à 15:00",
+        "après le vendredi 27 novembre 2026 à 15 h 00",
     ),
     (
         ORDER_PAGE, [], "check_destination_post", None, "2026-12-11",
@@ -67,7 +67,7 @@ ORDERS = [
         f"TP-5;14/10/2026 10:00;{NUMBER};Allemagne;en transit\n",
         [], "contact_tpop", None, "2026-11-05",
         [LA_POSTE + NUMBER, destination_post_url("DE", NUMBER)],
-        "ouvrir une enquête",
+        "Nous signalons votre colis à notre partenaire de production",
     ),
     (
         "order_id,shipped_at,tracking_number,tracking_status,customer_claim,tracking synced\n"
