@@ -1042,9 +1042,11 @@ class OrderAssistantApp(App):
                 f'{_html("as_of_error", lang, value=self.state.as_of)}</span>'
             )
         else:
+            now = abs((value - now_paris()).total_seconds()) < 120
             self.as_of_hint.value = (
                 f'<span class="tpop-ok tpop-as-of-value">✓ {esc(_long(value, lang))}</span>'
-                f' <span class="tpop-muted">· {_html("as_of_hint", lang)}</span>'
+                f' <span class="tpop-muted">· '
+                f'{_html("as_of_hint" if now else "as_of_hint_other", lang)}</span>'
             )
 
     def _render_result(self) -> None:
