@@ -720,6 +720,7 @@ def _vocabulary(kb: Any) -> dict[str, Any]:
         "not_status_before": set(fold_list("not_status_before")),
         "future_markers": set(fold_list("future_markers")),
         "note_footers": fold_list("note_footers"),
+        "message_markers": set(fold_list("message_markers")),
         "ignore_lines": fold_list("ignore_lines"),
     }
 
@@ -734,7 +735,8 @@ def _folded(text: str) -> str:
 
 #: Which kind of date wins when one context names several (an e-mail header or an
 #: estimate is never a ship date, whatever else the line says).
-_DATE_PRIORITY = ("email", "estimate", "order", "deposit", "ship", "delivery", "event")
+_DATE_PRIORITY = ("email", "message", "estimate", "order", "deposit", "ship", "delivery",
+                  "event")
 _SHIP_KINDS = ("deposit", "ship")
 
 
@@ -766,7 +768,15 @@ class _Dated:
     context: str
 
 
+_TRAILING_TIME = re.compile(r"\s(\d{1,2})\s*[:h]\s*(\d{2})(?::\d{2})?\s*(?:([ap])\.?m\.?)?\s*$",
+                            re.I)
 _ISO_LINE_TIME = re.compile(r"^\s*\d{1,2}\s*[:h]\s*\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*$", re.I)
+
+
+def _is_message(line: str) -> bool:
+    """A person's words ("j'ai reçu le mail…", "my order…"), not a tracking event."""
+    words = set(re.findall(r"[a-z']+", _folded(line)))
+    return bool(words & _words()["message_markers"])
 
 
 def _with_time_nearby(hit: DateHit, lines: list[str], date_line: int,
@@ -775,10 +785,16 @@ def _with_time_nearby(hit: DateHit, lines: list[str], date_line: int,
     date (tracking pages), or next to its event's text (shop timelines)."""
     candidates = [date_line + 1] if event_line == date_line else [event_line + 1,
                                                                    event_line - 1]
+    if event_line != date_line:  # "TPOP fulfilled 2 items.<TAB>9:41 AM"
+        tail = _TRAILING_TIME.search(lines[event_line])
+        if tail:
+            candidates.insert(0, event_line)
     for j in candidates:
-        if 0 <= j < len(lines) and j != date_line and _ISO_LINE_TIME.match(lines[j]):
-            match = re.match(r"^\s*(\d{1,2})\s*[:h]\s*(\d{2})(?::\d{2})?\s*"
-                             r"(?:([ap])\.?m\.?)?\s*$", lines[j], re.I)
+        if 0 <= j < len(lines) and j != date_line and (
+                _ISO_LINE_TIME.match(lines[j]) or j == event_line):
+            match = (_TRAILING_TIME.search(lines[j]) if j == event_line else
+                     re.match(r"^\s*(\d{1,2})\s*[:h]\s*(\d{2})(?::\d{2})?\s*"
+                              r"(?:([ap])\.?m\.?)?\s*$", lines[j], re.I))
             if not match:
                 continue
             hour, minute = int(match.group(1)), int(match.group(2))
@@ -821,6 +837,8 @@ def _date_kinds(lines: list[str], as_of: dt.datetime) -> list[_Dated]:
             if not kinds and any(f in folded_line for f in vocab["note_footers"]):
                 # a shop's order note: its text is above its date
                 j = index - 1
+                while j >= 0 and not lines[j].strip():
+                    j -= 1  # blank lines between a note and its date
                 while j >= 0 and not per_line[j] and lines[j].strip():
                     kinds = _kinds(lines[j])
                     if kinds:
@@ -838,6 +856,9 @@ def _date_kinds(lines: list[str], as_of: dt.datetime) -> list[_Dated]:
                         seen += 1
                         if seen == 1 and len((before + after).split()) <= 1:  # "Thursday"
                             context = f"{line.strip()} … {lines[j].strip()}"
+                        if _is_message(lines[j]):
+                            kinds = ["message"]  # a chat message under its timestamp
+                            break
                         kinds = _kinds(lines[j])
                         if kinds:
                             context = f"{line.strip()} … {lines[j].strip()}"
@@ -922,7 +943,7 @@ def _scan_ship_date(reader: _Reader, lines: list[str], as_of: dt.datetime,
     latest = not deposits  # a shop re-ships after a cancelled fulfilment: the last one
     if not chosen:
         plain = [d for d in dated if d.kind == "" and d.hit.value is not None
-                 and d.hit.style != "numeric_short"]
+                 and d.hit.style != "numeric_short" and d.hit.year_given]
         others = [d for d in dated if d.kind and d.kind not in _SHIP_KINDS]
         distinct = {(d.hit.value, d.hit.alternative) for d in plain}
         if len(distinct) == 1 and not others:
@@ -1144,7 +1165,7 @@ _SENDER_WORDS = re.compile(
     r"adresse de retour|billing address|adresse de facturation|facturation|billing)\b", re.I
 )
 _ORDER_ID = re.compile(
-    r"\b(?:order|commande)\b\s*(?:(?:n°|no\.?|nº|number|numero|num\.?|id|ref\.?|reference)"
+    r"\b(?:order|commande|cde|cmd)\b\s*(?:(?:n°|no\.?|nº|number|numero|num\.?|id|ref\.?|reference)"
     r"\s*)?(?:de\s+commande\s*)?[:#]?\s*#?\s*(?P<id>[A-Za-z0-9][A-Za-z0-9_/-]{1,39})",
     re.I,
 )
