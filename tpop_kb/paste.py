@@ -1112,7 +1112,12 @@ def _scan_text(reader: _Reader, lines: list[str], used: set[int],
 
     scanned = "\n".join(free_lines)
     if not reader.has("tracking_status"):
-        found = _latest_event_status(free_lines, as_of) or _scan_phrases("status", scanned)
+        found = _latest_event_status(free_lines, as_of)
+        anywhere = _scan_phrases("status", scanned)
+        if found is None or (anywhere and anywhere[0] == "awaiting_collection"
+                             and found[0] in ("in_transit", "none")):
+            # a delivery notice in the customer's hands beats a tracking not yet updated
+            found = anywhere
         if found:
             reader.take("tracking_status", found[0], "text", certainty="inferred",
                         why="status_from_text", detail=found[1])
