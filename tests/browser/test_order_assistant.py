@@ -83,7 +83,7 @@ ORDERS = [
     (
         "N° de commande : TP-8\nExpédiée le : 01/11/2026\nStatut : distribué\n"
         "Réclamation client : toujours non reçu\n",
-        [], "delivered_merchant_decides", None, None, [], "plus en mesure d'en envoyer",
+        [], "delivered_merchant_decides", None, None, [], "toujours pas pu récupérer votre colis",
     ),
     (
         "Order id: TP-9\nShipped at: 31/02/2026\n",
@@ -188,7 +188,7 @@ def test_step_through_the_questions(page, open_app):
     page.fill(".tpop-field-tracking-number input", NUMBER)
     page.click(".tpop-triage-button")
     step = page.locator(".tpop-step-of")
-    expect(step).to_have_text("Question 1 sur 3", timeout=TIMEOUT)
+    expect(step).to_have_text("Question 1 sur 4", timeout=TIMEOUT)
     expect(page.locator(".tpop-question-text")).to_have_text(
         "Le suivi indique-t-il que le colis a été livré ?"
     )
@@ -198,16 +198,18 @@ def test_step_through_the_questions(page, open_app):
     )
     expect(page.locator('.tpop-oa-question [data-passage="delivered-situation"]')).to_be_visible()
     page.click(".tpop-answer-no")
-    expect(step).to_have_text("Question 2 sur 3", timeout=TIMEOUT)
+    expect(step).to_have_text("Question 2 sur 4", timeout=TIMEOUT)
     page.click(".tpop-answer-no")
-    expect(step).to_have_text("Question 3 sur 3", timeout=TIMEOUT)
+    expect(step).to_have_text("Question 3 sur 4", timeout=TIMEOUT)
+    page.click(".tpop-answer-no")
+    expect(step).to_have_text("Question 4 sur 4", timeout=TIMEOUT)
     expect(page.locator(".tpop-question-text")).to_contain_text("autre pays que la France")
     page.click(".tpop-back-button")
-    expect(step).to_have_text("Question 2 sur 3", timeout=TIMEOUT)
+    expect(step).to_have_text("Question 3 sur 4", timeout=TIMEOUT)
     page.click(".tpop-answer-no")
-    expect(step).to_have_text("Question 3 sur 3", timeout=TIMEOUT)
+    expect(step).to_have_text("Question 4 sur 4", timeout=TIMEOUT)
     page.click(".tpop-dont-know")
-    card = page.locator('.tpop-outcome[data-outcome="wait_before_contact"]')
+    card = page.locator('.tpop-outcome[data-outcome="tracking_silent"]')
     expect(card).to_be_visible(timeout=TIMEOUT)
     expect(card.locator('[data-node="q_abroad"]')).to_contain_text("réponse par défaut")
     expect(card.locator('[data-node="q_delivered"]')).to_contain_text("votre réponse")
