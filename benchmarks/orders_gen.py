@@ -260,3 +260,57 @@ def write_samples(folder: Path) -> None:
 
 if __name__ == "__main__":
     write_samples(Path(__file__).resolve().parent.parent / "data" / "samples")
+
+
+def realistic_csv(n: int, as_of: dt.datetime, seed: int = 11) -> str:
+    """``n`` orders shaped like a real shop's export (issue 13), as English CSV text.
+
+    The outcomes and their mix are :func:`generate_orders`'s; what changes is the shape of
+    the cells: ship times to the second (nearly every one distinct; a third written
+    dd/mm/yyyy hh:mm, which drops the seconds), each shipped order its own S10 number with
+    a valid check digit (about 3 % Colissimo numbers, about 1 % with a wrong check digit,
+    about 3 % blank), countries as codes, English names and French names in turn, and order
+    ids like ``TP-2026-795610`` in random order.
+    """
+    rows = generate_orders(n, as_of, seed=seed)
+    rng = random.Random(seed * 31 + 1)
+    serials = rng.sample(range(10**8), n)  # distinct serials: distinct numbers
+    ids = rng.sample(range(100_000, 100_000 + 10 * max(n, 1)), n)
+    names = {c[0]: (c[1], c[2]) for c in COUNTRIES}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CANONICAL_HEADER)
+    for i, row in enumerate(rows):
+        values = [row[c] for c in CANONICAL_HEADER]
+        values[0] = f"TP-2026-{ids[i]:06d}" if row["order_id"] else ""
+        text = row["shipped_at"]
+        try:
+            moment = dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
+        except ValueError:
+            moment = None  # empty, or invalid on purpose: kept as it is
+        if moment is not None:
+            # the same hour, to the second (not past as-of: the hour is before it already)
+            moment = moment.replace(minute=rng.randrange(60), second=rng.randrange(60))
+            if moment > as_of and row["_outcome"] != "invalid_input":
+                moment = as_of - dt.timedelta(seconds=rng.randrange(1, 3600))
+            values[1] = (moment.strftime("%d/%m/%Y %H:%M") if i % 3 == 0
+                         else moment.strftime("%Y-%m-%d %H:%M:%S"))
+        if row["tracking_number"]:
+            draw = rng.random()
+            if draw < 0.03:
+                values[2] = ""
+            elif draw < 0.06:
+                prefix = rng.choice(["6A", "8R", "5Y", "6C", "8V"])
+                values[2] = f"{prefix}{serials[i] * 997 % 10**11:011d}"
+            else:
+                serial = f"{serials[i]:08d}"
+                digit = s10_check_digit(serial)
+                if draw < 0.07:
+                    digit = (digit + 1 + rng.randrange(9)) % 10  # any other digit
+                prefix = rng.choice(["LA", "LB", "RR", "CP", "LV", "RB"])
+                values[2] = f"{prefix}{serial}{digit}FR"
+        code = row["destination_country"]
+        if code in names and i % 3:
+            values[3] = names[code][i % 3 - 1]
+        writer.writerow(values)
+    return out.getvalue()

@@ -146,13 +146,13 @@ def test_info():
 
 def test_batches_write_the_same_file_as_one_pass(tmp_path, monkeypatch, capsys):
     """A big file is triaged and written batch by batch: the result does not depend on it."""
-    from tpop_kb import cli
+    from tpop_kb import cli, triage
 
     whole, batched = tmp_path / "whole.csv", tmp_path / "batched.csv"
     args = ["triage", str(SAMPLES / "orders_fr.csv"), "--as-of", "2026-11-26T10:00"]
     assert cli.main([*args, "--output", str(whole)]) == 0
     first = capsys.readouterr().err
-    monkeypatch.setattr(cli, "BATCH_ROWS", 37)  # 360 orders: ten batches, the last short
+    monkeypatch.setattr(triage, "BATCH_ROWS", 37)  # 360 orders: ten batches, the last short
     assert cli.main([*args, "--output", str(batched)]) == 0
     assert batched.read_bytes() == whole.read_bytes()
     assert capsys.readouterr().err == first  # same notes, same counts

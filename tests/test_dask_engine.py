@@ -81,3 +81,23 @@ def test_cli_engine_dask(tmp_path):
         [sys.executable, "-m", "tpop_kb", "triage", str(SAMPLES / "orders.csv"), "--engine",
          "dask"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert refused.returncode == 2 and "give --output FOLDER" in refused.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample", ["orders.csv", "orders_fr.csv"])
+def test_parts_are_the_command_lines_bytes(tmp_path, sample):
+    """The same engine on each partition: the parts, the header line of all but the first
+    taken out, are byte for byte the single-process command line's output."""
+    from tpop_kb.cli import main
+
+    single = tmp_path / "single.csv"
+    assert main(["triage", str(SAMPLES / sample), "--as-of", "2026-11-26T10:00",
+                 "--output", str(single)]) == 0
+    result = triage_dask(SAMPLES / sample, tmp_path / "parts", SAMPLES_AS_OF, blocksize=7000,
+                         workers=2)
+    assert len(result.files) >= 3
+    joined = b""
+    for number, path in enumerate(result.files):
+        data = path.read_bytes()
+        joined += data if number == 0 else data[data.index(b"\n") + 1 :]
+    assert joined == single.read_bytes()

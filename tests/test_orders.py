@@ -278,3 +278,57 @@ def test_file_reader_and_record_reader_agree(rows, delimiter):
         assert (None if pd.isna(got["shipped_at"]) else got["shipped_at"].to_pydatetime()) == (
             expected_date)
         assert got["error"] == "; ".join(order.errors)
+
+
+def _date_texts():
+    """Texts in the zero-padded shapes of data/columns.yaml, with any field's digits
+    (31/02, month 13, hour 24, second 60, year 0000...), a stray letter now and then."""
+    two = st.integers(0, 99).map(lambda v: f"{v:02d}")
+    # year 0 is no year; the others within what datetime64[ns] holds (1678-2261)
+    year = st.sampled_from([0, 1679, 1900, 2000, 2024, 2026, 2100, 2261]).map(
+        lambda v: f"{v:04d}")
+    day = st.sampled_from([0, 1, 9, 28, 29, 30, 31, 32]).map(lambda v: f"{v:02d}")
+    month = st.sampled_from([0, 1, 2, 4, 12, 13]).map(lambda v: f"{v:02d}")
+    hour = st.sampled_from([0, 9, 23, 24]).map(lambda v: f"{v:02d}")
+    shape = st.sampled_from(["{Y}-{m}-{d}", "{Y}-{m}-{d}T{H}:{M}", "{Y}-{m}-{d} {H}:{M}",
+                             "{Y}-{m}-{d} {H}:{M}:{S}", "{d}/{m}/{Y}", "{d}/{m}/{Y} {H}:{M}",
+                             "{d}/{m}/{Y} {H}:{M}:{S}", "{d}/{m}/{Y} {H}h{M}", "{d}.{m}.{Y}",
+                             "{d}-{m}-{Y}", "{Y}/{m}/{d} {H}:{M}"])
+    text = st.builds(lambda f, Y, m, d, H, M, S: f.format(Y=Y, m=m, d=d, H=H, M=M, S=S),
+                     shape, year, month, day, hour, two, two)
+    typo = st.tuples(text, st.integers(0, 18), st.sampled_from("x :/-")).map(
+        lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :])
+    return st.one_of(text, text, typo)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_date_texts(), min_size=1, max_size=40))
+def test_ship_dates_read_from_bytes_as_parse_datetime_reads_them(texts):
+    """The reader reads zero-padded dates from their bytes with numpy: each field checked
+    as Python's strptime checks it, the same moment or the same message as
+    parse_datetime."""
+    data = ("order_id,shipped_at\n" + "".join(f"A{i},{t}\n" for i, t in enumerate(texts)))
+    table = read_orders(data.encode(), name="d.csv")
+    frame = table.orders
+    for text, (_, got) in zip(texts, frame.iterrows(), strict=True):
+        order = order_from_record({"order_id": "A", "shipped_at": text})
+        moment = None if pd.isna(got["shipped_at"]) else got["shipped_at"].to_pydatetime(
+            warn=False)
+        if order.errors:
+            assert moment is None and got["error"] == "; ".join(order.errors), text
+        else:
+            assert moment == order.shipped_at and got["error"] == "", text
+
+
+def test_ship_dates_are_read_a_slice_at_a_time(monkeypatch):
+    """A long column is read in slices (small byte matrices): the slices change nothing."""
+    from tpop_kb import orders
+
+    texts = ["2026-11-24 09:00:30", "31/02/2026", "24/11/2026 09:00", "", "soon",
+             "2026-11-24"] * 7
+    data = ("order_id,shipped_at\n" + "".join(f"A{i},{t}\n" for i, t in enumerate(texts)))
+    whole = read_orders(data.encode(), name="d.csv").orders
+    monkeypatch.setattr(orders, "_DATE_ROWS", 5)
+    sliced = read_orders(data.encode(), name="d.csv").orders
+    assert whole.equals(sliced)
+    assert (whole["error"] != "").sum() == 14

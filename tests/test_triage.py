@@ -22,6 +22,7 @@ from tpop_kb import (
     triage_order,
     triage_table,
 )
+from tpop_kb.triage import order_facts
 
 D = dt.datetime
 AS_OF = D(2026, 11, 26, 10, 0)  # a Thursday
@@ -301,6 +302,56 @@ def test_unknown_facts_are_assumed_and_marked():
                  "abroad": "yes"},
     )
     assert answered.code == "check_destination_post" and not answered.unknown_steps
+
+
+def test_one_order_is_a_one_row_table_through_the_engine():
+    """triage_order's facts are triage_table's for the same order (one engine), an order
+    without an id is not an invalid one, and the path is in the order it was asked."""
+    order = order_from_record({"shipped_at": "2026-11-20 15:00", "tracking_number":
+                               "LA123456784FR", "destination_country": "Belgique"})
+    assert order.order_id is None
+    decision = triage_order(order, AS_OF)
+    assert decision.facts["input_valid"] == "yes"
+    assert decision.facts["tracking_number_check"] == "invalid"
+    assert decision.activation_deadline == D(2026, 11, 24, 15)
+    assert decision.path[0].node.id == decision.tree.root
+    for before, after in zip(decision.path, decision.path[1:], strict=False):
+        assert before.node.answers[before.answer] == after.node.id
+    assert decision.path[-1].node.answers[decision.path[-1].answer] == decision.code
+    facts, errors, deadline = order_facts(order, AS_OF)
+    assert facts == {k: v for k, v in decision.facts.items()} and errors == ()
+    assert deadline == decision.activation_deadline
+    row = triage_table(_one_row_table(order, "A1"), AS_OF).to_pylist()[0]
+    assert {**decision.to_row(), "order_id": "A1"} == row
+
+
+def _one_row_table(order, order_id):
+    import pyarrow as pa
+
+    from tpop_kb.orders import canonical_table
+
+    frame = pd.DataFrame([{
+        "order_id": order_id, "shipped_at": order.shipped_at,
+        "tracking_number": order.tracking_number or "",
+        "destination_country": order.destination_country or "",
+        "tracking_status": order.tracking_status or "", "customer_claim": "",
+        "store_tracking_synced": order.store_tracking_synced, "error": ""}])
+    table = canonical_table(frame)
+    assert isinstance(table, pa.Table)
+    return table
+
+
+def test_late_and_empty_id_errors_read_alike_in_both_forms():
+    """An order shipped after as-of with an empty id: the same errors, in the same order,
+    one order or a table."""
+    order = order_from_record({"order_id": "", "shipped_at": "2026-11-27 09:00"})
+    decision = triage_order(order, AS_OF)
+    assert decision.errors == (
+        "order_id: empty",
+        "shipped_at: '2026-11-27 09:00' is after the as-of moment 2026-11-26 10:00")
+    table = read_orders(b"order_id,shipped_at\n,2026-11-27 09:00\n", name="x.csv")
+    assert triage_table(table.orders_table, AS_OF).column("error").to_pylist() == [
+        decision.to_row()["error"]]
 
 
 def test_samples_give_their_intended_outcomes():

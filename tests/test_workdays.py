@@ -71,12 +71,42 @@ moments = st.datetimes(min_value=D(2025, 12, 20), max_value=D(2027, 1, 10)).map(
 )
 
 
+def _deadline_day_by_day(shipped_at, working_hours):
+    """The rule as the article words it, walked day by day (the reference the engine's one
+    vectorised computation is held to)."""
+    moment = shipped_at
+    if not is_working_day(moment.date()):
+        moment = dt.datetime.combine(next_working_day(moment.date()), dt.time())
+    remaining = dt.timedelta(hours=working_hours)
+    while True:
+        end_of_day = dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time())
+        if remaining <= end_of_day - moment:
+            return moment + remaining
+        remaining -= end_of_day - moment
+        moment = dt.datetime.combine(next_working_day(moment.date()), dt.time())
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(moments, min_size=1, max_size=20), st.integers(min_value=1, max_value=130))
 def test_vectorised_deadline_equals_day_by_day(shipped, hours):
     vector = activation_deadlines(np.array(shipped, dtype="datetime64[ns]"), hours)
     for moment, got in zip(shipped, vector, strict=True):
-        assert np.datetime64(activation_deadline(moment, hours), "ns") == got
+        assert np.datetime64(_deadline_day_by_day(moment, hours), "ns") == got
+        assert activation_deadline(moment, hours) == _deadline_day_by_day(moment, hours)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.datetimes(min_value=D(2025, 12, 20), max_value=D(2027, 1, 10)).map(
+    lambda m: m.replace(microsecond=0)), min_size=1, max_size=20), st.integers(1, 130))
+def test_deadline_to_the_second_and_across_a_wide_span(shipped, hours):
+    """Moments to the second, days far apart and NaT mixed in (the table of days is
+    built over the span the moments cover)."""
+    shipped = [*shipped, D(2029, 7, 14, 12, 0, 1)]
+    values = np.array([*shipped, None], dtype="datetime64[ns]")
+    vector = activation_deadlines(values, hours)
+    assert np.isnat(vector[-1])
+    for moment, got in zip(shipped, vector[:-1], strict=True):
+        assert np.datetime64(_deadline_day_by_day(moment, hours), "ns") == got
 
 
 @settings(max_examples=200, deadline=None)

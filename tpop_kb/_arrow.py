@@ -17,7 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
+    "SPACE_CLASS",
     "bools",
+    "byte_matrix",
     "codes_of",
     "distinct",
     "empty_strings",
@@ -30,6 +32,12 @@ __all__ = [
     "without_space",
     "where_distinct",
 ]
+
+#: Python's ``str.split()`` whitespace as a character class that Arrow's RE2 and Python's
+#: ``re`` both run (real characters, not escapes)
+SPACE_CLASS = (
+    "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 
 _TYPES = {
     np.dtype("int8"): pa.int8(),
@@ -213,3 +221,16 @@ def texts(values: Any) -> pa.Array:
                          for v in np.asarray(values, dtype=object)])
     # 32-bit offsets: S10 numbers are read straight from the buffers (postal)
     return pc.fill_null(array.cast(pa.string()), scalar(""))
+
+
+def byte_matrix(values: Any, width: int) -> np.ndarray:
+    """The bytes of strings that are all ``width`` bytes long, as an (n, width) uint8
+    matrix read from the array's buffers (no copy of the text)."""
+    values = one_chunk(values)
+    if not len(values):
+        return np.zeros((0, width), dtype=np.uint8)
+    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=offset_type)
+    offsets = offsets[values.offset : values.offset + len(values) + 1]
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.reshape(len(values), width)

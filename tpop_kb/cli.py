@@ -17,15 +17,13 @@ import argparse
 import datetime as dt
 import gc
 import sys
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
 
 from .knowledge import KnowledgeError, knowledge
 from .orders import OrderFileError, parse_as_of, read_orders
-from .triage import OUTCOMES, triage_table
+from .triage import OUTCOMES, triage_to_csv
 from .workdays import now_paris
 
 __all__ = ["main"]
@@ -83,10 +81,11 @@ def _parser() -> argparse.ArgumentParser:
 
     triage.add_argument(
         "--engine",
-        choices=("pandas", "dask"),
-        default="pandas",
-        help="pandas (default): one process; dask: the same triage on Dask partitions, for "
-        "very large or many files (CSV or Parquet); --output is then a folder of parts",
+        choices=("arrow", "dask", "pandas"),
+        default="arrow",
+        help="arrow (default): one process, the file read and triaged in Arrow columns "
+        "('pandas' is its former name); dask: the same engine on Dask partitions, for very "
+        "large or many files (CSV or Parquet); --output is then a folder of parts",
     )
     triage.add_argument(
         "--scheduler",
@@ -145,15 +144,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _counts(outcomes: Any) -> dict[str, int]:
-    """How many of each outcome in an Arrow column of outcomes."""
-    import pyarrow.compute as pc
-
-    found = pc.value_counts(outcomes)
-    return dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(),
-                    strict=True))
-
-
 def _summary(counts: Mapping[str, int], total: int) -> str:
     """``N orders: code=count, ...``, outcomes in the tree's order."""
     ordered = {code: counts.get(code, 0) for code in OUTCOMES}
@@ -163,59 +153,24 @@ def _summary(counts: Mapping[str, int], total: int) -> str:
     return f"{total} {noun}: " + (", ".join(parts) if parts else "none")
 
 
-#: orders triaged and written at a time (131,072): a big result never sits whole in memory
-BATCH_ROWS = 1 << 17
-
-
-def _triage_to_csv(orders: Any, as_of: dt.datetime, output: str) -> tuple[dict[str, int], int]:
-    """Triage canonical orders (Arrow) batch by batch into UTF-8 CSV: a header line, then
-    one line per order (Arrow's writer; text values quoted, empty days left empty).
-    Returns the count of each outcome and the number of orders."""
+def _triage_to_csv(orders: Any, as_of: dt.datetime,
+                   output: str) -> tuple[dict[str, int], int]:
+    """Triage canonical orders into UTF-8 CSV (``output``: a path, or '-' for standard
+    output): :func:`~tpop_kb.triage.triage_to_csv`. Returns the count of each outcome and
+    the number of orders."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    from .triage import canonical_table
+    from .orders import canonical_table
 
     if not isinstance(orders, pa.Table):
         orders = canonical_table(orders)
-    options = pacsv.WriteOptions(quoting_style="needed")
-    counts: dict[str, int] = {}
-    sink = sys.stdout.buffer if output == "-" else output
-    if output == "-":
-        sys.stdout.flush()
-    writer = None
-    writing: Future[None] | None = None  # one batch is written while the next are triaged
-    pending: deque[Future[Any]] = deque()  # batches triaged two at a time (two cores)
-
-    def write(part: Any) -> None:
-        nonlocal writer, writing
-        for code, count in _counts(part.column("outcome")).items():
-            counts[code] = counts.get(code, 0) + count
-        if writer is None:
-            writer = pacsv.CSVWriter(sink, part.schema, write_options=options)
-        if writing is not None:
-            writing.result()
-        writing = writers.submit(writer.write_table, part)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tpop-write") as writers, \
-            ThreadPoolExecutor(max_workers=2, thread_name_prefix="tpop-triage") as workers:
-        try:
-            for start in range(0, max(orders.num_rows, 1), BATCH_ROWS):
-                pending.append(workers.submit(triage_table, orders.slice(start, BATCH_ROWS),
-                                              as_of, dictionaries=True))
-                if len(pending) >= 2:  # two triaged at once, one written: memory stays flat
-                    write(pending.popleft().result())
-            while pending:
-                write(pending.popleft().result())
-            if writing is not None:
-                writing.result()
-        finally:
-            wait([*pending, *([writing] if writing is not None else [])])
-            if writer is not None:  # never closed under a write in flight (waited above)
-                writer.close()
-            if output == "-":
-                sys.stdout.buffer.flush()
-    return counts, orders.num_rows
+    if output != "-":
+        return triage_to_csv(orders, as_of, output), orders.num_rows
+    sys.stdout.flush()
+    try:
+        return triage_to_csv(orders, as_of, sys.stdout.buffer), orders.num_rows
+    finally:
+        sys.stdout.buffer.flush()
 
 
 def _release_memory() -> None:
@@ -235,6 +190,7 @@ def _triage(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     table = read_orders(args.input[0])
     orders = table.orders_table  # Arrow end to end: pandas is not even imported
+    table.release_cells()  # the canonical orders are all the triage reads
     live_notes: list[str] = []
     if args.live:
         from .laposte import fill_tracking_status
@@ -258,6 +214,8 @@ def _triage_dask(args: argparse.Namespace, as_of: object) -> int:
               file=sys.stderr)
         return EXIT_INPUT
     try:
+        import dask.distributed  # noqa: F401  (optional dependency)
+
         from .dask_engine import triage_dask
     except ImportError:
         print("tpop_kb: --engine dask needs Dask: pip install 'tpop_kb[dask]'", file=sys.stderr)

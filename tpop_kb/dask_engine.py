@@ -1,43 +1,41 @@
-"""Triage beyond one machine: the same vectorised function on Dask DataFrame partitions.
+"""Triage beyond one machine: the same engine on Dask, one partition per task.
 
-Analysts triage years of order history across merchants. :func:`triage_dask` reads one or
-many CSV files (same dialect as :func:`tpop_kb.orders.read_orders`: ``,`` ``;`` or tab,
-UTF-8 or cp1252) or Parquet files, runs :func:`tpop_kb.orders.normalize_frame` and
-:func:`tpop_kb.triage.triage_frame` on every partition, and writes partitioned output
-(``part-00000.csv``… or a Parquet dataset). Without a scheduler address it starts a local
-cluster; with one (``tcp://host:8786``) it runs there.
+Analysts triage years of order history across merchants. :func:`triage_dask` splits one
+or many CSV files (same dialect as :func:`tpop_kb.orders.read_orders`: ``,`` ``;`` or tab,
+UTF-8 or cp1252) into byte ranges at line ends, or Parquet files into row groups, and
+runs the command line's own path on each partition in a Dask worker: the partition's
+cells are read into Arrow (:func:`~tpop_kb.orders.read_orders` on the range, with the
+file's header line), normalised and triaged by :func:`~tpop_kb.triage.triage_table`
+(Arrow in, Arrow out, no pandas), and written by :func:`~tpop_kb.triage.triage_to_csv`
+as ``part-00000.csv``… (or Parquet parts). Without a scheduler address it starts a local
+cluster; with one (``tcp://host:8786``) it runs there (the files must then be where the
+workers can read them).
 
-Rows keep their order (partition by partition) and results are identical to the pandas
-engine (tested on a two-worker ``LocalCluster``). Dask is an optional dependency:
-``pip install 'tpop_kb[dask]'``.
+Rows keep their order (partition by partition), and the parts, their header lines but
+the first taken out, are byte for byte the command line's output. A value holding a line
+break must not cross a partition boundary: such files are better triaged by one process.
+Dask is an optional dependency: ``pip install 'tpop_kb[dask]'``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .orders import (
-    ColumnMapping,
     OrderFileError,
-    _blank_rows,
-    _decode,
-    _sniff_delimiter,
-    _unique_headers,
-    _xlsx_cell,
+    cell_text,
     map_columns,
-    normalize_frame,
+    normalize_table,
+    read_orders,
+    sniff_csv,
 )
-from .triage import OUTPUT_COLUMNS, triage_frame
+from .triage import triage_table, triage_to_csv
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-__all__ = ["DaskResult", "triage_dask"]
+__all__ = ["DaskResult", "read_dask_output", "triage_dask"]
 
 _SAMPLE_BYTES = 1 << 16
 
@@ -51,79 +49,126 @@ class DaskResult:
     rows: int
 
 
-def _csv_dialect(path: Path) -> tuple[str, str, list[str]]:
-    """Encoding, delimiter and header of a CSV file, read from its first bytes."""
+@dataclass(frozen=True)
+class _Part:
+    """One partition: a byte range of a CSV file (after its header line), or a row group
+    of a Parquet file."""
+
+    path: str
+    start: int = 0
+    end: int = 0
+    header: bytes = b""  # the file's header line, given to every range but the first
+    row_group: int = -1  # Parquet
+
+
+def _parse_size(blocksize: str | int) -> int:
+    if isinstance(blocksize, int):
+        return blocksize
+    text = blocksize.strip().upper()
+    for unit, factor in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3), ("B", 1)):
+        if text.endswith(unit):
+            return int(float(text[: -len(unit)]) * factor)
+    return int(text)
+
+
+def _csv_parts(path: Path, blocksize: int) -> tuple[list[_Part], list[str]]:
+    """A CSV file as byte ranges that end at line ends, and its headers."""
     with open(path, "rb") as handle:
         head = handle.read(_SAMPLE_BYTES)
-    if not head.strip():
-        raise OrderFileError(f"{path.name}: the file is empty")
-    text, note = _decode(head)
-    if note is not None:
-        raise OrderFileError(
-            f"{path.name}: mixed encodings; convert it to UTF-8 first or use the pandas engine"
-        )
-    try:
-        head.decode("utf-8")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        # the sample may end inside a UTF-8 character: only earlier failures mean cp1252
-        encoding = "utf-8-sig" if exc.start >= len(head) - 3 else "cp1252"
-    delimiter = _sniff_delimiter(text)
-    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter))
-    return encoding, delimiter, _unique_headers([h.strip().lstrip("\ufeff") for h in header])
+        try:
+            _, _, headers = sniff_csv(head)
+        except OrderFileError as exc:
+            raise OrderFileError(f"{path.name}: {exc}") from None
+        size = path.stat().st_size
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: no splitting at bytes
+            return [_Part(str(path), 0, size)], headers
+        first_end = head.find(b"\n")
+        if first_end < 0:
+            return [_Part(str(path), 0, size)], headers
+        header = head[: first_end + 1]
+        bounds = [0]
+        at = max(blocksize, first_end + 1)
+        while at < size:
+            handle.seek(at)
+            tail = b""
+            while b"\n" not in tail:
+                more = handle.read(1 << 16)
+                if not more:
+                    break
+                tail += more
+            found = tail.find(b"\n")
+            if found < 0:
+                break
+            bounds.append(at + found + 1)
+            at = bounds[-1] + blocksize
+        bounds.append(size)
+    parts = [_Part(str(path), a, b, header if a else b"") for a, b in zip(bounds, bounds[1:],
+                                                                          strict=False) if b > a]
+    return parts, headers
 
 
-def _cell_text(value: Any) -> str:
-    import pandas as pd
+def _parquet_parts(path: Path) -> tuple[list[_Part], list[str]]:
+    import pyarrow.parquet as pq
 
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return _xlsx_cell(value.to_pydatetime() if isinstance(value, pd.Timestamp) else value)
-
-
-def _as_text(partition: pd.DataFrame) -> pd.DataFrame:
-    """Typed Parquet columns -> text cells, as a spreadsheet shows them."""
-    import pandas as pd
-
-    return pd.DataFrame(
-        {c: partition[c].astype(object).map(_cell_text).astype(object) for c in partition.columns},
-        index=partition.index,
-    )
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    parts, headers = [], None
+    for file in files:
+        meta = pq.ParquetFile(file)
+        names = [str(n) for n in meta.schema_arrow.names if not str(n).startswith("__index")]
+        headers = headers or names
+        parts += [_Part(str(file), row_group=g) for g in range(max(meta.num_row_groups, 1))]
+    return parts, headers or []
 
 
-def _triage_partition(
-    raw: pd.DataFrame, mapping: ColumnMapping, as_of: dt.datetime, typed: bool
-) -> pd.DataFrame:
-    if typed:
-        raw = _as_text(raw)
-    else:
-        raw = raw.fillna("")
-        blank = _blank_rows(raw)
-        if blank.any():
-            raw = raw[~blank]
-    result = triage_frame(normalize_frame(raw, mapping), as_of)
-    return result.loc[:, list(OUTPUT_COLUMNS)]
+def _as_text(table: Any) -> dict[str, Any]:
+    """Typed Parquet columns -> Arrow text cells, as a spreadsheet shows them."""
+    import pyarrow as pa
+
+    from ._arrow import strings, texts
+
+    out = {}
+    for name in table.column_names:
+        if name.startswith("__index"):
+            continue
+        column = table.column(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            out[name] = texts(column)
+        else:
+            out[name] = strings([cell_text(v) for v in column.to_pylist()])
+    return out
 
 
-def _triage_and_write(
-    raw: pd.DataFrame,
-    mapping: ColumnMapping,
-    as_of: dt.datetime,
-    typed: bool,
-    target: Path,
-    kind: str,
-    partition_info: dict | None = None,
-) -> pd.DataFrame:
-    """One partition: triage it, write its part file, return its outcome counts."""
-    result = _triage_partition(raw, mapping, as_of, typed)
-    number = partition_info["number"] if partition_info else 0
-    path = target / f"part-{number:05d}.{kind}"
+def _read_part(part: _Part) -> Any:
+    """A partition's canonical orders (Arrow)."""
+    if part.row_group >= 0:
+        import pyarrow.parquet as pq
+
+        file = pq.ParquetFile(part.path)
+        table = file.read_row_group(part.row_group) if file.num_row_groups else (
+            file.read())
+        cells = _as_text(table)
+        return normalize_table(cells, table.num_rows, map_columns(list(cells)))
+    with open(part.path, "rb") as handle:
+        handle.seek(part.start)
+        data = part.header + handle.read(part.end - part.start)
+    return read_orders(data, name=Path(part.path).name).orders_table
+
+
+def _triage_part(part: _Part, as_of: dt.datetime, target: str, number: int,
+                 kind: str) -> dict[str, int]:
+    """One partition: read, triage and write it (a Dask task). Returns its outcome counts."""
+    orders = _read_part(part)
+    path = Path(target) / f"part-{number:05d}.{kind}"
     if kind == "parquet":
-        result.to_parquet(path, index=False)
-    else:
-        result.to_csv(path, index=False, lineterminator="\n")
-    counts = result["outcome"].value_counts()
-    return counts.rename_axis("outcome").reset_index(name="count").astype({"count": "int64"})
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        result = triage_table(orders, as_of)
+        pq.write_table(result, path)
+        found = pc.value_counts(result.column("outcome"))
+        return dict(zip(found.field("values").to_pylist(),
+                        found.field("counts").to_pylist(), strict=True))
+    return triage_to_csv(orders, as_of, str(path))
 
 
 def triage_dask(
@@ -137,11 +182,11 @@ def triage_dask(
 ) -> DaskResult:
     """Triage CSV or Parquet files with Dask and write partitioned output to ``output``.
 
-    ``output`` is a folder; it gets ``part-*.csv`` files, or a Parquet dataset when its
-    name ends with ``.parquet``. Raises :class:`OrderFileError` for unreadable input.
+    ``output`` is a folder; it gets ``part-*.csv`` files, or Parquet parts when its
+    name ends with ``.parquet``. CSV files are cut into ranges of ``blocksize`` bytes at
+    most; on a local cluster, small enough that each of the ``workers`` gets one.
+    Raises :class:`OrderFileError` for unreadable input.
     """
-    import dask.dataframe as dd
-    import pandas as pd
     from dask.distributed import Client, LocalCluster
 
     paths = [Path(sources)] if isinstance(sources, (str, Path)) else [Path(s) for s in sources]
@@ -151,6 +196,24 @@ def triage_dask(
         if not path.exists():
             raise OrderFileError(f"{path.name}: no such file")
     parquet = all(p.suffix == ".parquet" or p.is_dir() for p in paths)
+    size = _parse_size(blocksize)
+    if scheduler is None and not parquet:  # a local cluster: every worker gets a share
+        total = sum(p.stat().st_size for p in paths)
+        size = min(size, max(1 << 16, -(-total // max(workers, 1))))
+    parts: list[_Part] = []
+    headers: list[str] | None = None
+    for path in paths:
+        found, names = _parquet_parts(path) if parquet else _csv_parts(path, size)
+        if headers is not None and names != headers:
+            raise OrderFileError(f"{path.name}: its columns differ from {paths[0].name}'s")
+        headers = names
+        parts += found
+    missing = map_columns(headers or []).missing_required()
+    if missing:
+        raise OrderFileError(f"{paths[0].name}: required column missing: {', '.join(missing)}")
+    target = Path(output)
+    target.mkdir(parents=True, exist_ok=True)
+    kind = "parquet" if target.suffix == ".parquet" else "csv"
 
     cluster = None
     client = Client(scheduler) if scheduler else None
@@ -159,52 +222,33 @@ def triage_dask(
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        if parquet:
-            frame = dd.read_parquet([str(p) for p in paths])
-            headers = [str(c) for c in frame.columns]
-            frame.columns = headers
-        else:
-            encoding, delimiter, headers = _csv_dialect(paths[0])
-            for other in paths[1:]:
-                if _csv_dialect(other)[2] != headers:
-                    raise OrderFileError(f"{other.name}: its columns differ from {paths[0].name}'s")
-            frame = dd.read_csv(
-                [str(p) for p in paths], sep=delimiter, encoding=encoding, dtype=str,
-                keep_default_na=False, na_filter=False, header=0, names=headers,
-                blocksize=blocksize, skip_blank_lines=True,
-            )
-        mapping = map_columns(headers)
-        missing = mapping.missing_required()
-        if missing:
-            raise OrderFileError(
-                f"{paths[0].name}: required column missing: {', '.join(missing)}"
-            )
-        target = Path(output)
-        target.mkdir(parents=True, exist_ok=True)
-        kind = "parquet" if target.suffix == ".parquet" else "csv"
-        written = frame.map_partitions(
-            _triage_and_write, mapping, as_of, parquet, target, kind,
-            meta=pd.DataFrame({"outcome": pd.Series(dtype=object),
-                               "count": pd.Series(dtype="int64")}),
-        )
-        counts = written.compute().groupby("outcome")["count"].sum()
-        files = sorted(p for p in target.iterdir() if p.suffix in (".csv", ".parquet"))
-        counts_dict = {str(k): int(v) for k, v in counts.items() if v}
-        return DaskResult(files=files, counts=counts_dict, rows=sum(counts_dict.values()))
+        futures = [client.submit(_triage_part, part, as_of, str(target), number, kind,
+                                 pure=False)
+                   for number, part in enumerate(parts)]
+        counts: dict[str, int] = {}
+        for found in client.gather(futures):
+            for code, count in found.items():
+                counts[code] = counts.get(code, 0) + count
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+    files = [target / f"part-{number:05d}.{kind}" for number in range(len(parts))]
+    counts = {str(k): int(v) for k, v in counts.items() if v}
+    return DaskResult(files=files, counts=counts, rows=sum(counts.values()))
 
 
 def read_dask_output(files: Sequence[Path]) -> Any:
     """The written parts as one pandas frame, in order (for tests and analysts)."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     frames = []
     for path in files:
         if path.suffix == ".parquet":
-            frames.append(pd.read_parquet(path))
+            frames.append(pq.read_table(path).to_pandas(
+                types_mapper={pa.int64(): pd.Int64Dtype()}.get))
         else:
             frames.append(pd.read_csv(path, dtype=str, keep_default_na=False))
     return pd.concat(frames, ignore_index=True)

@@ -39,14 +39,20 @@ __all__ = [
     "Flag",
     "KnowledgeBase",
     "KnowledgeError",
+    "LANGUAGES",
+    "LOCALES",
     "Node",
     "Passage",
     "Tree",
     "data_dir",
     "knowledge",
+    "line_of",
 ]
 
 LANGUAGES = ("en", "fr")
+#: The locale (CLDR, as Babel names it) each language formats dates and numbers with: the
+#: one list of locales of the package.
+LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 MAIN_ARTICLE = "postal-tracking"
 
 
@@ -117,7 +123,7 @@ def load_yaml(path: Path) -> Any:
         raise KnowledgeError(f"{path}{where}: not valid YAML ({problem})") from None
 
 
-def _line_of(path: Path, key: str) -> str:
+def line_of(path: Path, key: str) -> str:
     """Best effort: ', line N' of the first line that defines ``key:``."""
     try:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -132,7 +138,7 @@ def _texts(raw: Any, path: Path, where: str) -> dict[str, str]:
     """A text in every language: ``{en: ..., fr: ...}``."""
     if not isinstance(raw, Mapping) or any(not raw.get(lang) for lang in LANGUAGES):
         raise KnowledgeError(
-            f"{path}{_line_of(path, where.split('.')[-1])}: {where} needs a text in "
+            f"{path}{line_of(path, where.split('.')[-1])}: {where} needs a text in "
             f"each of {', '.join(LANGUAGES)}"
         )
     return {lang: str(raw[lang]).strip() for lang in LANGUAGES}
@@ -141,7 +147,7 @@ def _texts(raw: Any, path: Path, where: str) -> dict[str, str]:
 def _text_lists(raw: Any, path: Path, where: str) -> dict[str, list[str]]:
     if not isinstance(raw, Mapping) or any(not raw.get(lang) for lang in LANGUAGES):
         raise KnowledgeError(
-            f"{path}{_line_of(path, where.split('.')[-1])}: {where} needs a list of "
+            f"{path}{line_of(path, where.split('.')[-1])}: {where} needs a list of "
             f"steps in each of {', '.join(LANGUAGES)}"
         )
     return {lang: [str(s).strip() for s in raw[lang]] for lang in LANGUAGES}
@@ -309,10 +315,10 @@ def _parse_passages(raw: Any, path: Path) -> dict[str, Passage]:
             raise KnowledgeError(f"{path}: every passage needs an 'id'")
         pid = str(item["id"])
         if pid in passages:
-            raise KnowledgeError(f"{path}{_line_of(path, pid)}: passage id '{pid}' is repeated")
+            raise KnowledgeError(f"{path}{line_of(path, pid)}: passage id '{pid}' is repeated")
         for key in ("text", "fr"):
             if not item.get(key):
-                raise KnowledgeError(f"{path}{_line_of(path, pid)}: passage '{pid}' has no {key}")
+                raise KnowledgeError(f"{path}{line_of(path, pid)}: passage '{pid}' has no {key}")
         passages[pid] = Passage(
             id=pid,
             kind=str(item.get("kind", "context")),
@@ -331,7 +337,7 @@ def _dates(raw: Any, path: Path, node_id: str) -> tuple[str, ...]:
     for name in dates:
         if name not in OUTCOME_DATES:
             raise KnowledgeError(
-                f"{path}{_line_of(path, node_id)}: outcome '{node_id}' lists date '{name}'; "
+                f"{path}{line_of(path, node_id)}: outcome '{node_id}' lists date '{name}'; "
                 f"known dates are {', '.join(OUTCOME_DATES)}"
             )
     return dates
@@ -347,7 +353,7 @@ def _parse_tree(raw: Any, path: Path, article_id: str, passages: Mapping[str, Pa
     for name, value in (raw.get("thresholds") or {}).items():
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise KnowledgeError(
-                f"{path}{_line_of(path, name)}: threshold '{name}' must be a whole number > 0"
+                f"{path}{line_of(path, name)}: threshold '{name}' must be a whole number > 0"
             )
         thresholds[str(name)] = value
 
@@ -356,7 +362,7 @@ def _parse_tree(raw: Any, path: Path, article_id: str, passages: Mapping[str, Pa
         for pid in ids:
             if pid not in passages:
                 raise KnowledgeError(
-                    f"{path}{_line_of(path, where)}: '{where}' cites unknown passage '{pid}'"
+                    f"{path}{line_of(path, where)}: '{where}' cites unknown passage '{pid}'"
                 )
         return ids
 
@@ -364,19 +370,19 @@ def _parse_tree(raw: Any, path: Path, article_id: str, passages: Mapping[str, Pa
     for node_id, item in raw["nodes"].items():
         node_id = str(node_id)
         if not isinstance(item, Mapping):
-            raise KnowledgeError(f"{path}{_line_of(path, node_id)}: node '{node_id}' is empty")
+            raise KnowledgeError(f"{path}{line_of(path, node_id)}: node '{node_id}' is empty")
         kind = item.get("kind")
         if kind == "question":
             answers = {str(k): str(v) for k, v in (item.get("answers") or {}).items()}
             if len(answers) < 2 or not item.get("fact"):
                 raise KnowledgeError(
-                    f"{path}{_line_of(path, node_id)}: question '{node_id}' needs a fact "
+                    f"{path}{line_of(path, node_id)}: question '{node_id}' needs a fact "
                     "and at least two answers"
                 )
             unknown = str(item.get("when_unknown", ""))
             if unknown not in answers:
                 raise KnowledgeError(
-                    f"{path}{_line_of(path, node_id)}: question '{node_id}': when_unknown "
+                    f"{path}{line_of(path, node_id)}: question '{node_id}': when_unknown "
                     f"must be one of {', '.join(answers)}"
                 )
             nodes[node_id] = Node(
@@ -407,7 +413,7 @@ def _parse_tree(raw: Any, path: Path, article_id: str, passages: Mapping[str, Pa
             )
         else:
             raise KnowledgeError(
-                f"{path}{_line_of(path, node_id)}: node '{node_id}' has kind {kind!r}; "
+                f"{path}{line_of(path, node_id)}: node '{node_id}' has kind {kind!r}; "
                 "expected 'question' or 'outcome'"
             )
     root = str(raw["root"])
@@ -417,7 +423,7 @@ def _parse_tree(raw: Any, path: Path, article_id: str, passages: Mapping[str, Pa
         for answer, target in node.answers.items():
             if target not in nodes:
                 raise KnowledgeError(
-                    f"{path}{_line_of(path, node.id)}: node '{node.id}' answer '{answer}' "
+                    f"{path}{line_of(path, node.id)}: node '{node.id}' answer '{answer}' "
                     f"leads to unknown node '{target}'"
                 )
     flags: dict[str, Flag] = {}
@@ -425,11 +431,11 @@ def _parse_tree(raw: Any, path: Path, article_id: str, passages: Mapping[str, Pa
         flag_id = str(flag_id)
         if not isinstance(item, Mapping) or str(item.get("after")) not in nodes:
             raise KnowledgeError(
-                f"{path}{_line_of(path, flag_id)}: flag '{flag_id}' needs 'after' naming a node"
+                f"{path}{line_of(path, flag_id)}: flag '{flag_id}' needs 'after' naming a node"
             )
         if not item.get("fact") or "value" not in item:
             raise KnowledgeError(
-                f"{path}{_line_of(path, flag_id)}: flag '{flag_id}' needs 'fact' and 'value'"
+                f"{path}{line_of(path, flag_id)}: flag '{flag_id}' needs 'fact' and 'value'"
             )
         flags[flag_id] = Flag(
             id=flag_id,
@@ -458,7 +464,7 @@ def _load_article(folder: Path) -> Article:
     updated = meta["updated_on"]
     if not isinstance(updated, dt.date):
         raise KnowledgeError(
-            f"{meta_path}{_line_of(meta_path, 'updated_on')}: updated_on must be a date "
+            f"{meta_path}{line_of(meta_path, 'updated_on')}: updated_on must be a date "
             "(YYYY-MM-DD)"
         )
     passages = _parse_passages(meta["passages"], meta_path)
@@ -536,7 +542,7 @@ class KnowledgeBase:
         template = str((raw or {}).get("la_poste", {}).get("tracking_url", ""))
         if not template.startswith("https://") or "{n}" not in template:
             raise KnowledgeError(
-                f"{path}{_line_of(path, 'tracking_url')}: la_poste.tracking_url must be an "
+                f"{path}{line_of(path, 'tracking_url')}: la_poste.tracking_url must be an "
                 "https URL with {n} where the tracking number goes"
             )
         return raw
@@ -554,7 +560,7 @@ class KnowledgeBase:
                 raise KnowledgeError(f"{path}: expected sections of texts")
             for key, section in raw.items():
                 if key in merged:
-                    raise KnowledgeError(f"{path}{_line_of(path, key)}: section '{key}' is "
+                    raise KnowledgeError(f"{path}{line_of(path, key)}: section '{key}' is "
                                          "already defined in another ui file")
                 merged[key] = section
         return merged

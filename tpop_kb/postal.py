@@ -11,10 +11,12 @@ Destination postal services
     :func:`operators` reads the table (validated: https URLs, ``{n}`` where the
     number goes unless the operator's site is search-only, ISO 3166 codes, and
     for each link where it was confirmed, when, and whether a source shows it);
-    :func:`destination_post` and :func:`destination_post_url` answer for one
-    order, :func:`destination_post_urls` for a whole column. Only URLs from the
-    table are built; the number is URL-encoded. :meth:`Operator.note` gives the
-    warning a page shows beside a link no source could confirm.
+    :func:`destination_post` names one order's operator; the links are built in
+    one place, :func:`destination_post_url_array`, over whole columns
+    (:func:`destination_post_url` is the same for one order, :func:`destination_post_urls`
+    for numpy columns). Only URLs from the table are built; the number is URL-encoded.
+    :meth:`Operator.note` gives the warning a page shows beside a link no source could
+    confirm.
 
 Tracking numbers
     :func:`check_tracking_number` recognises a UPU S10 number (``LA123456785FR``:
@@ -40,8 +42,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .knowledge import KnowledgeBase, KnowledgeError, _line_of, knowledge
-from .orders import _SPACE_CLASS  # Python's whitespace, as a class Arrow's RE2 runs too
+from .knowledge import KnowledgeBase, KnowledgeError, knowledge, line_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,13 +70,13 @@ __all__ = [
     "destination_post_url_array",
     "quote_numbers",
     "tracking_number_state_codes",
+    "without_spaces",
 ]
 
 HOME_COUNTRY = "FR"  # La Poste's own country: no destination post
 S10_PATTERN = r"[A-Z]{2}[0-9]{9}[A-Z]{2}"
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 _RESERVED_KINDS = ("s10", "unknown", "")
-_URL_SAFE = r"[^A-Za-z0-9_.~-]"  # what quote(..., safe="") leaves alone, negated
 
 
 # ---------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def load_operators(kb: KnowledgeBase | None = None) -> dict[str, Operator]:
     found: dict[str, Operator] = {}
     for key, item in table.items():
         code = str(key).strip().upper()
-        where = f"{path}{_line_of(path, str(key))}: destination_posts.{code}"
+        where = f"{path}{line_of(path, str(key))}: destination_posts.{code}"
         if code not in countries:
             raise KnowledgeError(f"{where}: '{key}' is not an ISO 3166 country code")
         if code == HOME_COUNTRY:
@@ -271,12 +272,11 @@ def destination_post(country: str | None) -> Operator | None:
 
 
 def destination_post_url(country: str | None, tracking_number: str | None) -> str:
-    """The destination post's tracking page for a number ('' without operator or number)."""
-    operator = destination_post(country)
-    number = re.sub(r"\s+", "", str(tracking_number or ""))
-    if operator is None or not number:
+    """The destination post's tracking page for a number ('' without operator or number):
+    :func:`destination_post_url_array` for one order."""
+    if not country or not tracking_number:
         return ""
-    return operator.url(number)
+    return str(destination_post_url_array([country], [tracking_number])[0])
 
 
 def _on_odd_values(numbers: Any, change: Callable[[Any], Any]) -> Any:
@@ -296,19 +296,22 @@ def _on_odd_values(numbers: Any, change: Callable[[Any], Any]) -> Any:
     return pc.replace_with_mask(numbers, bools(mask), change(numbers.take(from_numpy(odd))))
 
 
-def _without_spaces(numbers: Any) -> Any:
-    """Whitespace out of every value (a regular expression only on values that may hold some)."""
+def without_spaces(numbers: Any) -> Any:
+    """A column of tracking numbers (Arrow, numpy or a list) as Arrow text without
+    whitespace (Python's idea of it; a regular expression runs only on the values that
+    may hold some)."""
     import numpy as np
     import pyarrow.compute as pc
 
-    from ._arrow import bools, from_numpy, without_space
+    from ._arrow import SPACE_CLASS, bools, from_numpy, texts, without_space
 
+    numbers = texts(numbers)
     odd = np.flatnonzero(~without_space(numbers))
     if not len(odd):
         return numbers
     mask = np.zeros(len(numbers), dtype=bool)
     mask[odd] = True
-    cleaned = pc.replace_substring_regex(numbers.take(from_numpy(odd)), _SPACE_CLASS + "+", "")
+    cleaned = pc.replace_substring_regex(numbers.take(from_numpy(odd)), SPACE_CLASS + "+", "")
     return pc.replace_with_mask(numbers, bools(mask), cleaned)
 
 
@@ -321,66 +324,55 @@ def quote_numbers(numbers: Any) -> Any:
                           lambda odd: strings([quote(v, safe="") for v in odd.to_pylist()]))
 
 
-def destination_post_url_array(countries: Any, numbers: Any) -> Any:
-    """:func:`destination_post_url` for whole Arrow columns ('' without operator or number).
+def destination_post_url_array(countries: Any, numbers: Any, shown: Any = None) -> Any:
+    """The destination post's tracking page for each row of whole columns (Arrow, numpy or
+    lists), as Arrow text: '' without an operator for the country or without a number,
+    and where the numpy mask ``shown`` is False (default: every row may have one).
 
-    A loop over the distinct countries only; the links are joined in Arrow (C++).
-    """
-    from ._arrow import texts
-
-    numbers = _without_spaces(texts(numbers))
-    return _destination_links(texts(countries), numbers, quote_numbers(numbers))
-
-
-def _destination_links(countries: Any, numbers: Any, quoted: Any, shown: Any = None) -> Any:
-    """The links of :func:`destination_post_url_array`, for numbers already cleaned of
-    spaces and their URL-encoded forms (the triage shares them with La Poste's links);
-    ``shown``: a numpy mask of the rows that get a link at all (default: every row).
-
-    Rows are grouped by operator (a stable sort), each group's links joined in one Arrow
-    call around its template, then put back in row order.
+    Numbers lose their whitespace and are URL-encoded; the operators are looked up once
+    per distinct country, and every row's link is joined in one Arrow call from its
+    operator's texts around ``{n}`` (no sort, no loop over rows).
     """
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._arrow import distinct, empty_strings, from_numpy, scalar, strings, to_numpy
+    from ._arrow import (
+        bools,
+        distinct,
+        empty_strings,
+        from_numpy,
+        scalar,
+        strings,
+        texts,
+        to_numpy,
+    )
 
+    numbers = without_spaces(numbers)
     n = len(numbers)
-    indices, words = distinct(countries)
+    indices, words = distinct(texts(countries))
     table = operators()
-    found = [table.get("" if c is None else str(c).strip().upper()) for c in words]
-    has_number = to_numpy(pc.binary_length(numbers)) > 0
+    found = [None if c is None else table.get(str(c).strip().upper()) for c in words]
+    linked = np.array([op is not None for op in found], dtype=bool)[indices]
+    linked &= to_numpy(pc.binary_length(numbers)) > 0
     if shown is not None:
-        has_number = has_number & shown
-    # each row's group: its country's operator, or -1 (no link)
-    group = np.array([i if op is not None else -1 for i, op in enumerate(found)] + [-1],
-                     dtype=np.int64)[indices]
-    group[~has_number] = -1
-    if not (group >= 0).any():
+        linked &= np.asarray(shown, dtype=bool)
+    if not linked.any():
         return empty_strings(n)
-    order = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[order])) + 1
-    pieces = []
-    for rows in np.split(order, bounds):
-        g = int(group[rows[0]])
-        operator = found[g] if g >= 0 else None
-        if operator is None:
-            pieces.append(empty_strings(len(rows)))
-        elif operator.search_only:
-            pieces.append(strings([operator.url_template]).take(
-                from_numpy(np.zeros(len(rows), dtype=np.int32))))
-        elif operator.url_template.count("{n}") == 1:
-            head, _, tail = operator.url_template.partition("{n}")
-            pieces.append(pc.binary_join_element_wise(
-                scalar(head), quoted.take(from_numpy(rows)), scalar(tail), scalar("")))
-        else:  # the number twice or more: built one by one (no such operator today)
-            pieces.append(strings([operator.url(v) for v in
-                                   numbers.take(from_numpy(rows)).to_pylist()]))
-    grouped = pa.concat_arrays(pieces)
-    back = np.empty(n, dtype=np.int64)
-    back[order] = np.arange(n)
-    return grouped.take(from_numpy(back))
+    # each distinct country's link as the texts around the number (a template may hold
+    # the number twice: pieces[0] n pieces[1] n pieces[2])
+    pieces = [[] if op is None else [op.url_template] if op.search_only
+              else op.url_template.split("{n}") for op in found]
+    width = max(len(p) for p in pieces)
+    row_word = from_numpy(np.where(linked, indices, len(words) - 1))  # the last: no link
+    quoted = quote_numbers(numbers)
+    parts = []
+    for k in range(width):
+        parts.append(strings([p[k] if k < len(p) else "" for p in pieces]).take(row_word))
+        if k + 1 < width:  # the number, on the rows whose link has it here
+            has = np.array([k + 1 < len(p) for p in pieces], dtype=bool)[indices] & linked
+            parts.append(pc.if_else(bools(has), quoted, scalar("")))
+    links = pc.binary_join_element_wise(*parts, scalar("")) if width > 1 else parts[0]
+    return links
 
 
 def destination_post_urls(countries: Any, numbers: Any) -> np.ndarray:
@@ -415,7 +407,7 @@ def load_number_shapes(kb: KnowledgeBase | None = None) -> tuple[NumberShape, ..
     shapes = []
     for item in raw:
         kind = str((item or {}).get("kind") or "") if isinstance(item, Mapping) else ""
-        where = f"{path}{_line_of(path, 'kind: ' + kind)}: tracking number shape '{kind}'"
+        where = f"{path}{line_of(path, 'kind: ' + kind)}: tracking number shape '{kind}'"
         if not re.fullmatch(r"[a-z][a-z0-9_]*", kind) or kind in _RESERVED_KINDS:
             raise KnowledgeError(
                 f"{where}: 'kind' must be a lower-case word other than s10 or unknown"
@@ -541,35 +533,20 @@ def check_tracking_number(number: str | None) -> TrackingCheck:
 TRACKING_STATES = ("ok", "invalid", "unrecognized", "")
 
 
-@lru_cache(maxsize=64)
-def _lengths(pattern: str) -> tuple[int, int]:
-    """The shortest and longest text a regular expression matches, from Python's own
-    parser (``re._parser``); any doubt gives (0, no limit), which only costs time."""
-    import sys
-
-    try:
-        from re import _parser  # type: ignore[attr-defined]
-
-        low, high = _parser.parse(pattern).getwidth()
-        return int(low), int(min(high, sys.maxsize))
-    except Exception:  # a private module: never let it break the check
-        return 0, sys.maxsize
-
-
 def tracking_number_state_codes(numbers: Any) -> np.ndarray:
     """:func:`check_tracking_number`'s verdict for an Arrow column, as int8 codes into
     :data:`TRACKING_STATES`.
 
     The S10 shape and check digit are read from the numbers' bytes with numpy (13 ASCII
     characters: a matrix); the other shapes' regular expressions (``data/postal.yaml``)
-    run in Arrow (RE2), each only on the numbers of a length it can match.
+    run in Arrow (RE2) on the numbers that are not S10.
     """
     import numpy as np
     import pyarrow.compute as pc
 
-    from ._arrow import bools, texts, to_numpy
+    from ._arrow import bools, to_numpy
 
-    column = pc.utf8_upper(_without_spaces(texts(numbers)))
+    column = pc.utf8_upper(without_spaces(numbers))
     n = len(column)
     out = np.full(n, TRACKING_STATES.index("unrecognized"), dtype=np.int8)
     if n == 0:
@@ -587,15 +564,12 @@ def tracking_number_state_codes(numbers: Any) -> np.ndarray:
         check = 11 - (digits[:, :8] @ np.array(S10_WEIGHTS, dtype=np.int64)) % 11
         expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
         issuer = chars[:, 11].astype(np.int64) * 256 + chars[:, 12]
-        known = {ord(c[0]) * 256 + ord(c[1]) for c in iso_countries()}
-        pairs, which = np.unique(issuer, return_inverse=True)
-        issuer_ok = np.array([int(p) in known for p in pairs], dtype=bool)[which]
+        issuer_ok = _issuer_table()[issuer]
         out[s10] = np.where((digits[:, 8] == expected) & issuer_ok,
                             TRACKING_STATES.index("ok"), TRACKING_STATES.index("invalid"))
     length = to_numpy(pc.utf8_length(column))
     for shape in number_shapes():  # S10 comes first: a number of both shapes is judged S10
-        low, high = _lengths(shape.pattern)
-        fits = (length >= low) & (length <= high) & ~s10
+        fits = (length > 0) & ~s10
         if fits.any():
             rows = np.flatnonzero(fits)
             chosen = column.filter(bools(fits))
@@ -603,6 +577,17 @@ def tracking_number_state_codes(numbers: Any) -> np.ndarray:
             out[rows[matched]] = TRACKING_STATES.index("ok")
     out[length == 0] = TRACKING_STATES.index("")
     return out
+
+
+@lru_cache(maxsize=1)
+def _issuer_table() -> np.ndarray:
+    """Two ASCII letters (first * 256 + second) -> is an ISO country code."""
+    import numpy as np
+
+    table = np.zeros(1 << 16, dtype=bool)
+    for code in iso_countries():
+        table[ord(code[0]) * 256 + ord(code[1])] = True
+    return table
 
 
 def _byte_matrix(texts: Any, width: int) -> np.ndarray:

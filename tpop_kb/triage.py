@@ -1,18 +1,22 @@
-"""Triage: the article's decision tree applied to orders, in two forms with one meaning.
+"""Triage: the article's decision tree applied to orders, by one engine.
 
-- :func:`triage_order` takes one :class:`~tpop_kb.orders.Order` and returns an
-  explainable :class:`Decision`: the path of questions and answers through the
-  tree, the facts, the dates, the flags and the article passages behind them.
+Every fact and every rule is computed once, over columns (numpy and Arrow compute):
+
 - :func:`triage_table` takes canonical orders (the Arrow table of
   :func:`~tpop_kb.orders.read_orders`, or its pandas frame) and returns one result
-  row per order, vectorised: no Python loop over rows. Facts are small integer
-  codes; the tree is walked once per distinct combination of facts, what depends on
-  the ship date once per distinct moment, and texts are assembled in Arrow.
-  :func:`triage_frame` is the same as a pandas frame.
+  row per order, with no Python loop over rows: facts are small integer codes computed
+  over whole columns (dates by numpy arithmetic on every row), the tree is walked once
+  per distinct combination of facts, and texts are assembled in Arrow (each reason
+  worded once per distinct set of values it shows). :func:`triage_frame` is the same as
+  a pandas frame; :func:`triage_to_csv` writes it in batches (the command line, each
+  Dask partition).
+- :func:`triage_order` takes one :class:`~tpop_kb.orders.Order` as a one-row table
+  through the same code, and explains it (:class:`Decision`): the path of questions
+  and answers through the tree, the facts, the dates, the flags and the article
+  passages behind them. :func:`order_facts` gives its facts alone.
 
-Both compute the same *facts* about each order and walk the same tree from
-``data/knowledge/postal-tracking/tree.yaml``; a property test holds their
-results equal. The rules' numbers and wording live in that file, not here.
+The rules' numbers and wording live in ``data/knowledge/postal-tracking/tree.yaml``, not
+here; a property test holds the engine to the single-order expectations.
 
 Facts (each ``"yes"``/``"no"`` unless said, ``None`` when unknown):
 
@@ -54,21 +58,18 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from .knowledge import Node, Tree, knowledge
-from .orders import CANONICAL_COLUMNS, Order, _one_chunk
+from .orders import Order, canonical_table
 from .postal import (
     HOME_COUNTRY,
     TRACKING_STATES,
-    _destination_links,
-    _without_spaces,
-    check_tracking_number,
     destination_post_url,
+    destination_post_url_array,
     quote_numbers,
     tracking_number_state_codes,
 )
-from .workdays import activation_deadline, activation_deadlines, now_paris
+from .workdays import activation_deadlines, now_paris
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,6 +85,7 @@ __all__ = [
     "order_facts",
     "triage_frame",
     "triage_table",
+    "triage_to_csv",
     "triage_order",
 ]
 
@@ -133,16 +135,12 @@ DATE_FORMAT = "%Y-%m-%d"
 READABLE_DATETIME = "%Y-%m-%d %H:%M"
 
 
-def _yes(condition: bool) -> str:
-    return "yes" if condition else "no"
-
-
 def la_poste_url(tracking_number: str | None) -> str:
-    """La Poste's public tracking page for a number ('' without a number)."""
+    """La Poste's public tracking page for a number ('' without a number): the column
+    rule of :func:`triage_table` for one number."""
     if not tracking_number:
         return ""
-    template = knowledge().postal["la_poste"]["tracking_url"]
-    return template.replace("{n}", quote(tracking_number, safe=""))
+    return str(_la_poste_urls([tracking_number])[0])
 
 
 #: Tracking statuses that show the parcel in La Poste's hands: the order has shipped.
@@ -164,13 +162,24 @@ def reason_template(tree: Tree, node: Node, lang: str, *, dated: bool,
     return node.reason[lang].replace("{tracking}", word.get(lang, ""))
 
 
-def contact_from_date(shipped_at: dt.datetime, tree: Tree) -> dt.date:
-    """The first day TPOP may be contacted: ship date + (contact threshold + 1) days."""
-    return shipped_at.date() + dt.timedelta(days=tree.thresholds["contact_after_days"] + 1)
+def _reason(tree: Tree, node: Node, lang: str, *, dated: bool, status_known: bool,
+            values: Mapping[str, Any]) -> str:
+    """An outcome's reason, every placeholder filled (both engines' one way to word it)."""
+    template = reason_template(tree, node, lang, dated=dated, status_known=status_known)
+    return tree.fill(template, **values)
+
+
+def _late_message(moment: str, as_of: dt.datetime) -> str:
+    """The error of an order shipped after the as-of moment (``moment``: readable)."""
+    return (f"shipped_at: '{moment}' is after the as-of moment "
+            f"{as_of.strftime(READABLE_DATETIME)}")
+
+
+_EMPTY_ID = "order_id: empty"
 
 
 # ---------------------------------------------------------------------------
-# One order
+# One order: a one-row table through the column engine, explained
 # ---------------------------------------------------------------------------
 
 
@@ -232,11 +241,10 @@ class Decision:
         }
 
     def reason(self, lang: str = "en") -> str:
-        template = reason_template(
-            self.tree, self.outcome, lang, dated=self.days_since_shipped is not None,
-            status_known=self.order.tracking_status is not None,
-        )
-        return self.tree.fill(template, **self.values())
+        return _reason(self.tree, self.outcome, lang,
+                       dated=self.days_since_shipped is not None,
+                       status_known=self.order.tracking_status is not None,
+                       values=self.values())
 
     def to_row(self) -> dict[str, Any]:
         """The CLI's and the bulk page's row for this order (same as :func:`triage_frame`)."""
@@ -259,51 +267,71 @@ class Decision:
         }
 
 
+def _order_table(order: Order) -> Any:
+    """One order as a one-row canonical Arrow table (:func:`~tpop_kb.orders.normalize_table`'s
+    columns). An order id that was not given (None) is a null: not the empty id of a file."""
+    import numpy as np
+    import pyarrow as pa
+
+    from ._arrow import bools, from_numpy, strings
+
+    moment = np.array([np.datetime64(order.shipped_at, "ns") if order.shipped_at is not None
+                       else np.datetime64("NaT", "ns")])
+    synced = order.store_tracking_synced
+    return pa.table({
+        "order_id": strings([order.order_id]),
+        "shipped_at": from_numpy(moment),
+        "tracking_number": strings([order.tracking_number or ""]),
+        "destination_country": strings([order.destination_country or ""]),
+        "tracking_status": strings([order.tracking_status or ""]),
+        "customer_claim": strings([order.customer_claim or ""]),
+        "store_tracking_synced": bools(np.array([bool(synced)]),
+                                       missing=np.array([synced is None])),
+        "error": strings(["; ".join(order.errors)]),
+    })
+
+
+def _one_order(order: Order, as_of: dt.datetime, tree: Tree) -> tuple[dict[str, Any],
+                                                                       dict[str, Any]]:
+    """The column engine's facts for one order: their codes (one-row arrays) and the facts
+    decoded as words (``None``: unknown)."""
+    columns = _fact_columns(_order_table(order), as_of, tree)
+    domains = _vocabulary(tree)
+    facts: dict[str, str | None] = {}
+    for fact in FACTS:
+        code = int(columns[fact][0])
+        facts[fact] = None if code < 0 else domains.get(fact, _YES_NO)[code]
+    return columns, facts
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A datetime64 value as a naive datetime (None for NaT)."""
+    import numpy as np
+
+    if np.isnat(value):
+        return None
+    return dt.datetime(1970, 1, 1) + dt.timedelta(
+        microseconds=int(value.astype("datetime64[ns]").astype("int64")) // 1000)
+
+
+def _errors(order: Order, columns: Mapping[str, Any], as_of: dt.datetime) -> tuple[str, ...]:
+    """One order's errors: the reader's, then the engine's (shipped after as-of, empty id)."""
+    errors = list(order.errors)
+    if columns["_late"][0]:
+        errors.append(_late_message(order.shipped_at.strftime(READABLE_DATETIME), as_of))
+    if columns["_empty_id"][0] and not any(e.startswith("order_id") for e in errors):
+        errors.append(_EMPTY_ID)
+    return tuple(errors)
+
+
 def order_facts(
     order: Order, as_of: dt.datetime, tree: Tree | None = None
 ) -> tuple[dict[str, str | None], tuple[str, ...], dt.datetime | None]:
-    """The facts the tree asks about, the order's errors, and its activation deadline."""
+    """The facts the tree asks about, the order's errors, and its activation deadline:
+    the column engine's (:func:`triage_table`), for one order."""
     tree = tree or knowledge().tree
-    errors = list(order.errors)
-    if order.shipped_at is not None and order.shipped_at > as_of:
-        errors.append(
-            f"shipped_at: '{order.shipped_at.strftime(READABLE_DATETIME)}' is after the as-of "
-            f"moment {as_of.strftime(READABLE_DATETIME)}"
-        )
-    shipped = order.shipped_at
-    status = order.tracking_status
-    deadline = (
-        activation_deadline(shipped, tree.thresholds["activation_working_hours"])
-        if shipped is not None
-        else None
-    )
-    days = (as_of.date() - shipped.date()).days if shipped is not None else None
-    synced = order.store_tracking_synced
-    evidence = shipped is not None or bool(order.tracking_number) or status in SHIPPED_STATUSES
-    facts: dict[str, str | None] = {
-        "input_valid": _yes(not errors and order.order_id != ""),
-        "shipped": "yes" if evidence else None,
-        "ship_date_given": _yes(shipped is not None),
-        "delivered": None if status is None else _yes(status == "delivered"),
-        "customer_claim": order.customer_claim,
-        "awaiting_collection": None if status is None else _yes(status == "awaiting_collection"),
-        "tracking_active": None if status is None else _yes(status == "in_transit"),
-        "within_activation_window": None if deadline is None else _yes(as_of < deadline),
-        "past_contact_window": (
-            None if days is None else _yes(days > tree.thresholds["contact_after_days"])
-        ),
-        "abroad": (
-            None
-            if order.destination_country is None
-            else _yes(order.destination_country != HOME_COUNTRY)
-        ),
-        "store_tracking_synced": None if synced is None else _yes(synced),
-        "tracking_number_given": _yes(bool(order.tracking_number)),
-        "tracking_number_check": check_tracking_number(order.tracking_number).state or None,
-    }
-    if order.order_id == "" and not any(e.startswith("order_id") for e in errors):
-        errors.append("order_id: empty")
-    return facts, tuple(errors), deadline
+    columns, facts = _one_order(order, as_of, tree)
+    return facts, _errors(order, columns, as_of), _moment(columns["_deadline"][0])
 
 
 def triage_order(
@@ -313,30 +341,40 @@ def triage_order(
     answers: Mapping[str, str] | None = None,
     tree: Tree | None = None,
 ) -> Decision:
-    """Walk the tree for one order. ``answers`` supply facts the order does not give."""
+    """Walk the tree for one order. ``answers`` supply facts the order does not give.
+
+    The order goes through the same column engine as a file (a one-row table): its facts,
+    the walk, the flags and the dates are :func:`triage_table`'s; what this adds is the
+    explanation: the path of questions in the order they were asked, each answer and
+    whether the order gave it or it was assumed.
+    """
+    import numpy as np
+
     tree = tree or knowledge().tree
     as_of = as_of or now_paris()
-    facts, errors, deadline = order_facts(order, as_of, tree)
+    columns, facts = _one_order(order, as_of, tree)
+    domains = _vocabulary(tree)
+    codes = {fact: columns[fact] for fact in FACTS}
     for fact, value in (answers or {}).items():
         if facts.get(fact) is None:
             facts[fact] = value
-    path: list[Step] = []
-    node = tree.nodes[tree.root]
-    while not node.is_outcome:
-        value = facts.get(node.fact)
-        known = value is not None
-        answer = value if known else node.when_unknown
-        path.append(Step(node, answer, known))
-        node = tree.nodes[node.answers[answer]]
-    visited = {s.node.id for s in path}
-    flags = tuple(
-        sorted(
-            f.id for f in tree.flags.values() if f.after in visited and facts.get(f.fact) == f.value
-        )
-    )
+            words = domains.get(fact, ())
+            if fact in codes and value in words:
+                codes[fact] = np.array([words.index(value)], dtype=np.int8)
+    position, visits, names = _walk(codes, tree, 1)
+    node = tree.nodes[names[int(position[0])]]
+    path = []
+    for index in sorted(np.flatnonzero(visits[:, 0] >= 0), key=lambda i: visits[i, 0]):
+        question = tree.nodes[names[index]]
+        code = int(codes[question.fact][0])
+        words = domains[question.fact]
+        known = code >= 0 and words[code] in question.answers
+        path.append(Step(question, words[code] if known else question.when_unknown, known))
+    bits = int(_flag_bits(codes, visits >= 0, tree, names)[0])
+    flags = tuple(f for b, f in enumerate(sorted(tree.flags)) if bits >> b & 1)
     valid = facts["input_valid"] == "yes"
-    shipped = order.shipped_at if valid else None
-    days = (as_of.date() - shipped.date()).days if shipped is not None else None
+    dated = valid and bool(columns["ship_date_given"][0])
+    deadline = _moment(columns["_deadline"][0])
     return Decision(
         order=order,
         as_of=as_of,
@@ -344,26 +382,32 @@ def triage_order(
         path=path,
         facts=facts,
         flags=flags,
-        errors=errors if not valid else (),
+        errors=() if valid else _errors(order, columns, as_of),
         activation_deadline=deadline,
         recheck_at=deadline if "recheck_at" in node.dates else None,
         contact_from=(
-            contact_from_date(shipped, tree)
-            if shipped is not None and "contact_from" in node.dates
-            else None
+            _moment(columns["_contact_day"][0]).date()
+            if dated and "contact_from" in node.dates else None
         ),
-        days_since_shipped=days,
+        days_since_shipped=int(columns["_days"][0]) if dated else None,
         tree=tree,
     )
 
 
 # ---------------------------------------------------------------------------
-# Many orders, vectorised
+# The engine: facts as columns, the tree walked over them
 # ---------------------------------------------------------------------------
+
+_YES_NO = ("no", "yes")
+_VOCABULARIES: dict[int, tuple[Tree, dict[str, tuple[str, ...]]]] = {}
 
 
 def _vocabulary(tree: Tree) -> dict[str, tuple[str, ...]]:
-    """Every fact's possible values, as the tree and its flags name them (yes/no as no, yes)."""
+    """Every fact's possible values (yes/no as no, yes): as the tree and its flags name
+    them, and every verdict of the tracking-number check. Codes index these."""
+    cached = _VOCABULARIES.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
     values: dict[str, list[str]] = {}
     for node in tree.questions.values():
         values.setdefault(node.fact, [])
@@ -374,55 +418,16 @@ def _vocabulary(tree: Tree) -> dict[str, tuple[str, ...]]:
         values.setdefault(flag.fact, [])
         if flag.value not in values[flag.fact]:
             values[flag.fact].append(flag.value)
+    checks = values.setdefault("tracking_number_check", [])
+    checks += [s for s in TRACKING_STATES if s and s not in checks]
     out = {}
     for fact, found in values.items():
         if set(found) <= {"yes", "no"}:
-            out[fact] = ("no", "yes")
+            out[fact] = _YES_NO
         else:
             out[fact] = tuple(found)
+    _VOCABULARIES[id(tree)] = (tree, out)
     return out
-
-
-def _render(template: str, columns: Mapping[str, Any], tree: Tree) -> list[str]:
-    """Fill a text's placeholders for each row of value columns (a few thousand distinct rows
-    at most: one per outcome and ship moment), thresholds first."""
-    import re
-
-    pieces = re.split(r"\{(\w+)\}", tree.fill(template))
-    n = len(next(iter(columns.values()))) if columns else 0
-    rows = [[] for _ in range(n)]
-    for i, piece in enumerate(pieces):
-        for r in range(n):
-            rows[r].append(str(columns[piece][r]) if i % 2 else piece)
-    return ["".join(parts) for parts in rows]
-
-
-def canonical_table(orders: pd.DataFrame) -> Any:
-    """A canonical orders frame (:func:`~tpop_kb.orders.normalize_frame`, possibly edited
-    by a page) as the canonical Arrow table the vectorised engine reads."""
-    import pandas as pd
-    import pyarrow as pa
-
-    from ._arrow import texts
-    from .orders import _unknown_arrow
-
-    n = len(orders)
-    out: dict[str, Any] = {}
-    for column in (*CANONICAL_COLUMNS, "error"):
-        if column not in orders.columns:
-            out[column] = _unknown_arrow(column if column != "error" else "order_id", n)
-            continue
-        values = orders[column]
-        if column == "shipped_at":
-            moments = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
-            out[column] = pa.array(moments, type=pa.timestamp("ns"), from_pandas=True)
-        elif column == "store_tracking_synced":
-            flags = pd.array(values.to_numpy(dtype=object), dtype="boolean")
-            out[column] = pa.array(flags.to_numpy(dtype=bool, na_value=False),
-                                   mask=flags.isna(), type=pa.bool_())
-        else:
-            out[column] = texts(values)
-    return pa.table(out)
 
 
 def _distinct(column: Any) -> tuple[Any, list[str]]:
@@ -434,21 +439,26 @@ def _distinct(column: Any) -> tuple[Any, list[str]]:
     return codes, ["" if w is None else w for w in words]
 
 
-def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
-    """Each fact as int8 codes into :func:`_vocabulary` (-1: unknown), plus values for output.
+_DAY_NS = 86_400 * 10**9
 
-    What depends on the ship date alone (deadline, days, windows, texts) is computed once
-    per distinct moment: ``_moments`` holds them, the last one ``NaT`` (no date), and
-    ``_date_code`` gives each row's.
+
+def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
+    """Each fact as int8 codes into :func:`_vocabulary` (-1: unknown), plus per-row values
+    the output needs (keys starting with ``_``).
+
+    Every rule is computed here once, over whole columns; a single order is a one-row
+    table. Dates are numpy arithmetic on each row's ship moment (no loop over moments);
+    only columns of few values by nature (statuses, claims, countries) are worked out
+    once per distinct value.
     """
     import numpy as np
     import pyarrow.compute as pc
 
-    from ._arrow import codes_of, scalar, to_numpy
+    from ._arrow import one_chunk, scalar, to_numpy
 
     vocabulary = _vocabulary(tree)
     n = table.num_rows
-    column = {name: _one_chunk(table.column(name)) for name in table.column_names}
+    column = {name: one_chunk(table.column(name)) for name in table.column_names}
 
     def yes_no(condition: Any, known: Any) -> Any:
         return np.where(known, condition.astype(np.int8), np.int8(-1)).astype(np.int8)
@@ -458,19 +468,15 @@ def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
         known = vocabulary.get(fact, ())
         return np.array([known.index(w) if w in known else -1 for w in words], dtype=np.int8)
 
-    encoded = pc.dictionary_encode(column["shipped_at"])
-    moments = np.append(to_numpy(encoded.dictionary).astype("datetime64[ns]"),
-                        np.datetime64("NaT", "ns"))
-    no_date = len(moments) - 1
-    date_code = codes_of(encoded.indices, no_date)
-    known_moment = ~np.isnat(moments)
-    as_of64 = np.datetime64(as_of, "ns")
+    moments = to_numpy(column["shipped_at"]).astype("datetime64[ns]", copy=False)
+    has_date = ~np.isnat(moments)
+    ship_day = np.where(has_date, moments.view(np.int64) // _DAY_NS, 0)
+    days = (dt.date(as_of.year, as_of.month, as_of.day) - dt.date(1970, 1, 1)).days - ship_day
     deadline = activation_deadlines(moments, tree.thresholds["activation_working_hours"])
-    days = (np.datetime64(as_of.date(), "D") - moments.astype("datetime64[D]")).astype("int64")
-    within = yes_no(as_of64 < deadline, known_moment)
-    past = yes_no(days > tree.thresholds["contact_after_days"], known_moment)
-    late = (known_moment & (moments > as_of64))[date_code]
-    has_date = date_code != no_date
+    within = yes_no(np.datetime64(as_of, "ns") < deadline, has_date)
+    past = yes_no(days > tree.thresholds["contact_after_days"], has_date)
+    late = has_date & (moments > np.datetime64(as_of, "ns"))
+    contact_day = (ship_day + tree.thresholds["contact_after_days"] + 1).astype("datetime64[D]")
 
     status_code, status_words = _distinct(column["tracking_status"])
     status = np.array(status_words, dtype=object)
@@ -483,10 +489,12 @@ def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
     synced_true = to_numpy(pc.fill_null(synced, scalar(False)))
     tracking = column["tracking_number"]
     has_number = to_numpy(pc.binary_length(tracking)) > 0
-    states = tracking_number_state_codes(tracking)
     state_codes = words_to("tracking_number_check", list(TRACKING_STATES))
     error_free = to_numpy(pc.binary_length(column["error"])) == 0
-    with_id = to_numpy(pc.binary_length(column["order_id"])) > 0
+    # an order id not given at all (null: a single order without one) is not an empty id
+    order_id = column["order_id"]
+    with_id = (~to_numpy(pc.fill_null(pc.equal(order_id, scalar("")), scalar(False)))
+               if order_id.null_count else to_numpy(pc.binary_length(order_id)) > 0)
     valid = error_free & with_id & ~late
     moved = np.isin(status, SHIPPED_STATUSES)[status_code]
     return {
@@ -498,20 +506,20 @@ def _fact_columns(table: Any, as_of: dt.datetime, tree: Tree) -> dict[str, Any]:
         "awaiting_collection": yes_no(status == "awaiting_collection",
                                       status_known)[status_code],
         "tracking_active": yes_no(status == "in_transit", status_known)[status_code],
-        "within_activation_window": within[date_code],
-        "past_contact_window": past[date_code],
+        "within_activation_window": within,
+        "past_contact_window": past,
         "abroad": yes_no(country != HOME_COUNTRY, country != "")[country_code],
         "store_tracking_synced": yes_no(synced_true, synced_known),
         "tracking_number_given": has_number.astype(np.int8),
-        "tracking_number_check": state_codes[states] if n else np.zeros(0, dtype=np.int8),
+        "tracking_number_check": (state_codes[tracking_number_state_codes(tracking)] if n
+                                  else np.zeros(0, dtype=np.int8)),
         # not facts: values the output needs
         "_late": late,
         "_status_known": status_known[status_code],
-        "_has_date": has_date,
         "_moments": moments,
         "_deadline": deadline,
         "_days": days,
-        "_date_code": date_code,
+        "_contact_day": contact_day,
         "_tracking": tracking,
         "_error": column["error"],
         "_empty_id": ~with_id,
@@ -545,15 +553,18 @@ def _combinations(facts: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
 
 
 def _walk(facts: Mapping[str, Any], tree: Tree, n: int) -> tuple[Any, Any, list[str]]:
-    """Every row starts at the root and moves one node per round: final node and visits."""
+    """Every row starts at the root and moves one question at a time: each row's final
+    node, and for each node (by index in ``names``) when each row visited it (-1: never;
+    increasing along a row's path), and the node names."""
     import numpy as np
 
     vocabulary = _vocabulary(tree)
     names = list(tree.nodes)
     index = {name: i for i, name in enumerate(names)}
     position = np.full(n, index[tree.root], dtype=np.int16)
-    visited = np.zeros((len(names), n), dtype=bool)
+    visits = np.full((len(names), n), -1, dtype=np.int16)
     questions = [(index[k], q) for k, q in tree.questions.items()]
+    step = 0
     for _ in range(len(names)):
         moving = False
         for node_index, node in questions:
@@ -561,15 +572,32 @@ def _walk(facts: Mapping[str, Any], tree: Tree, n: int) -> tuple[Any, Any, list[
             if not here.any():
                 continue
             moving = True
-            visited[node_index] |= here
+            visits[node_index][here] = step
+            step += 1
             words = vocabulary[node.fact]
-            table = np.array([index[node.answers[w]] for w in words], dtype=np.int16)
+            otherwise = index[node.answers[node.when_unknown]]
+            table = np.array([index[node.answers[w]] if w in node.answers else otherwise
+                              for w in words] + [otherwise], dtype=np.int16)
             value = facts[node.fact][here]
-            value = np.where(value < 0, words.index(node.when_unknown), value)
-            position[here] = table[value]
+            position[here] = table[np.where(value < 0, len(words), value)]
         if not moving:
             break
-    return position, visited, names
+    return position, visits, names
+
+
+def _flag_bits(facts: Mapping[str, Any], visited: Any, tree: Tree, names: list[str]) -> Any:
+    """Each row's flags as a bitmask (bit b: the b-th flag id in sorted order): a flag is
+    raised on a row that visited its ``after`` node and whose fact has its value."""
+    import numpy as np
+
+    vocabulary = _vocabulary(tree)
+    index = {name: i for i, name in enumerate(names)}
+    bits = np.zeros(visited.shape[1], dtype=np.int64)
+    for bit, flag_id in enumerate(sorted(tree.flags)):
+        flag = tree.flags[flag_id]
+        code = vocabulary[flag.fact].index(flag.value)
+        bits |= (visited[index[flag.after]] & (facts[flag.fact] == code)).astype(np.int64) << bit
+    return bits
 
 
 def _flag_texts(
@@ -577,31 +605,44 @@ def _flag_texts(
 ) -> Any:
     """Each row's flags (';'-joined, dictionary-encoded), from a bitmask per combination of
     facts (``combo``: each row's)."""
-    import numpy as np
     import pyarrow as pa
 
     from ._arrow import from_numpy, strings
 
-    vocabulary = _vocabulary(tree)
-    index = {name: i for i, name in enumerate(names)}
     flag_ids = sorted(tree.flags)
-    bits = np.zeros(visited.shape[1], dtype=np.int64)
-    for bit, flag_id in enumerate(flag_ids):
-        flag = tree.flags[flag_id]
-        code = vocabulary[flag.fact].index(flag.value)
-        bits |= (visited[index[flag.after]] & (facts[flag.fact] == code)).astype(np.int64) << bit
+    bits = _flag_bits(facts, visited, tree, names)
     combos = [";".join(f for b, f in enumerate(flag_ids) if mask >> b & 1)
               for mask in range(1 << len(flag_ids))]
     return pa.DictionaryArray.from_arrays(from_numpy(bits[combo]), strings(combos))
 
 
-def _iso_texts(moments: Any, unit: str) -> Any:
-    """datetime64 values as ISO text ('YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'), '' for NaT."""
+def _coded_texts(values: Any, shown: Any, text: Any) -> tuple[Any, Any]:
+    """Integer values (one a row) as a dictionary-encoded text column, '' where not
+    ``shown``: ``text`` turns the distinct values shown (a numpy array) into their texts.
+    Returns the column and each row's code (the last code: '')."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import codes_of, from_numpy, strings, to_numpy
+
+    encoded = pc.dictionary_encode(from_numpy(values.astype(np.int64), missing=~shown))
+    distinct = to_numpy(encoded.dictionary)
+    codes = codes_of(encoded.indices, len(distinct))
+    words = strings([*text(distinct), ""])
+    return pa.DictionaryArray.from_arrays(from_numpy(codes.astype(np.int32)), words), codes
+
+
+def _minute_texts(minutes: Any) -> list[str]:
     import numpy as np
 
-    text = np.datetime_as_string(moments.astype(f"datetime64[{unit}]"), unit=unit).astype(object)
-    text[np.isnat(moments)] = ""
-    return text
+    return list(np.datetime_as_string(minutes.astype("datetime64[m]"), unit="m"))
+
+
+def _day_texts(days: Any) -> list[str]:
+    import numpy as np
+
+    return list(np.datetime_as_string(days.astype("datetime64[D]"), unit="D"))
 
 
 def triage_table(
@@ -614,10 +655,11 @@ def triage_table(
     """Triage every row of canonical orders into an Arrow table of OUTPUT_COLUMNS.
 
     ``orders``: the canonical Arrow table (:func:`~tpop_kb.orders.normalize_table`,
-    ``read_orders(...).orders_table``) or a canonical pandas frame. The vectorised
-    engine: facts as small integer codes, the tree walked node by node over whole
-    columns, what depends on the ship date computed once per distinct moment, texts
-    assembled in Arrow. :func:`triage_frame` is its pandas view.
+    ``read_orders(...).orders_table``) or a canonical pandas frame. The engine: facts as
+    small integer codes computed over whole columns (dates by numpy arithmetic on every
+    row), the tree walked node by node once per distinct combination of facts, texts
+    assembled in Arrow; each reason is worded once per distinct set of values it shows.
+    :func:`triage_frame` is its pandas view; :func:`triage_order` runs one order through it.
 
     ``dictionaries=True`` leaves the columns of few distinct texts (outcome, dates,
     flags, reason, article_ref) dictionary-encoded, as they are built: the same values
@@ -627,7 +669,15 @@ def triage_table(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._arrow import bools, empty_strings, from_numpy, scalar, strings, to_numpy
+    from ._arrow import (
+        bools,
+        codes_of,
+        empty_strings,
+        from_numpy,
+        one_chunk,
+        scalar,
+        strings,
+    )
 
     table = orders if isinstance(orders, pa.Table) else canonical_table(orders)
     tree = tree or knowledge().tree
@@ -635,96 +685,89 @@ def triage_table(
     n = table.num_rows
     facts = _fact_columns(table, as_of, tree)
     combo, combo_facts = _combinations(facts)  # rows with the same facts walk once
-    combo_position, visited, names = _walk(combo_facts, tree, len(combo_facts["shipped"]))
+    combo_position, visits, names = _walk(combo_facts, tree, len(combo_facts["shipped"]))
     position = combo_position[combo]
 
     valid = facts["input_valid"] == 1
-    with_date = facts["_has_date"] & valid
-    moments, code = facts["_moments"], facts["_date_code"]
-    no_date = len(moments) - 1
+    has_date = facts["ship_date_given"] == 1
+    with_date = has_date & valid
     shows_recheck = np.array([("recheck_at" in tree.nodes[k].dates) for k in names])
     shows_contact = np.array([("contact_from" in tree.nodes[k].dates) for k in names])
-    contact_after = np.timedelta64(tree.thresholds["contact_after_days"] + 1, "D")
-    recheck_iso = _iso_texts(facts["_deadline"], "m")  # per distinct moment
-    contact_iso = _iso_texts(moments.astype("datetime64[D]") + contact_after, "D")
-    days_text = np.where(np.isnat(moments), "", facts["_days"].astype(str)).astype(object)
+    deadline_minute = np.where(has_date, facts["_deadline"].view(np.int64), 0) // (60 * 10**9)
+    recheck, recheck_code = _coded_texts(deadline_minute, shows_recheck[position] & has_date,
+                                         _minute_texts)
+    contact, _ = _coded_texts(facts["_contact_day"].astype(np.int64),
+                              shows_contact[position] & with_date, _day_texts)
+    days = facts["_days"]
 
     def coded(indices: Any, texts: Any) -> Any:  # row -> one of a few texts
         return pa.DictionaryArray.from_arrays(from_numpy(indices.astype(np.int32)),
                                               strings(texts))
 
-    def per_row(texts: Any, show: Any) -> Any:  # a per-moment text, where shown
-        return coded(np.where(show, code, no_date), texts)
-
-    recheck = per_row(recheck_iso, shows_recheck[position])
-    contact = per_row(contact_iso, shows_contact[position] & with_date)
-
-    # Reasons: one text per (outcome, validity, status given, moment) met, then taken by
-    # the rows
-    key = (((position.astype(np.int64) * 2 + valid) * 2 + facts["_status_known"])
-           * len(moments) + code)
-    keys, key_row = np.unique(key, return_inverse=True)
-    key_code = keys % len(moments)
-    key_status = (keys // len(moments)) % 2 == 1
-    key_valid = (keys // len(moments) // 2) % 2 == 1
-    key_node = keys // len(moments) // 4
-    key_dated = key_valid & (key_code != no_date)
-    values = {
-        "days_since_shipped": np.where(key_dated, days_text[key_code], ""),
-        "recheck_at": np.array([t.replace("T", " ") for t in np.where(
-            shows_recheck[key_node], recheck_iso[key_code], "")], dtype=object),
-        "contact_from": np.where(shows_contact[key_node] & key_dated, contact_iso[key_code], ""),
-    }
-    reasons = np.empty(len(keys), dtype=object)
-    for outcome, node in tree.outcomes.items():
-        for dated in (False, True):
-            for status_known in (False, True):
-                where = np.flatnonzero((key_node == names.index(outcome))
-                                       & ((key_code != no_date) == dated)
-                                       & (key_status == status_known))
-                if len(where):
-                    template = reason_template(tree, node, "en", dated=dated,
-                                               status_known=status_known)
-                    reasons[where] = _render(template,
-                                             {k: v[where] for k, v in values.items()}, tree)
+    # Reasons: worded once per distinct (outcome, validity, status given, date given, days,
+    # recheck moment shown), then taken by the rows
+    shown_days = pc.dictionary_encode(from_numpy(days, missing=~with_date))
+    days_code = codes_of(shown_days.indices, len(shown_days.dictionary))
+    recheck_words = len(recheck.dictionary)
+    small = ((position.astype(np.int64) * 2 + valid) * 2 + facts["_status_known"]) * 2 + has_date
+    key = (small * (len(shown_days.dictionary) + 1) + days_code) * recheck_words + recheck_code
+    encoded = pc.dictionary_encode(from_numpy(key))
+    key_row = codes_of(encoded.indices, 0)
+    first = np.empty(len(encoded.dictionary), dtype=np.int64)
+    first[key_row[::-1]] = np.arange(n - 1, -1, -1)  # a row of each key: its first
+    recheck_texts = recheck.dictionary.to_pylist()
+    reasons = []
+    for row in first:
+        node = tree.nodes[names[position[row]]]
+        dated = bool(with_date[row])
+        values = {
+            "days_since_shipped": int(days[row]) if dated else "",
+            "recheck_at": recheck_texts[recheck_code[row]].replace("T", " "),
+            "contact_from": (str(facts["_contact_day"][row])
+                             if dated and shows_contact[position[row]] else ""),
+        }
+        reasons.append(_reason(tree, node, "en", dated=bool(has_date[row]),
+                               status_known=bool(facts["_status_known"][row]), values=values))
     reason = coded(key_row, reasons)
 
-    # Errors: the reader's, plus "shipped after as-of"; none on a valid row
+    # Errors: the reader's, then "shipped after as-of", then an empty id; none on a valid row
     error = facts["_error"]
     late = np.flatnonzero(facts["_late"])
     if len(late):
-        stamp = as_of.strftime(READABLE_DATETIME)
-        readable = [t.replace("T", " ") for t in _iso_texts(moments, "m")]
+        moments = _minute_texts(facts["_moments"][late])
         texts = [
-            (f"{before}; " if before else "")
-            + f"shipped_at: '{readable[c]}' is after the as-of moment {stamp}"
-            for before, c in zip(error.take(from_numpy(late)).to_pylist(), code[late],
-                                 strict=True)
+            (f"{before}; " if before else "") + _late_message(moment.replace("T", " "), as_of)
+            for before, moment in zip(error.take(from_numpy(late)).to_pylist(), moments,
+                                      strict=True)
         ]
         mask = np.zeros(n, dtype=bool)
         mask[late] = True
         error = pc.replace_with_mask(error, bools(mask), strings(texts))
-    empty_id = facts["_empty_id"] & (to_numpy(pc.binary_length(error)) == 0)
-    if empty_id.any():
-        error = pc.if_else(bools(empty_id), scalar("order_id: empty"), error)
+    empty_id = np.flatnonzero(facts["_empty_id"])
+    if len(empty_id):  # as order_facts: unless a message is the id's already
+        before = error.take(from_numpy(empty_id)).to_pylist()
+        texts = [b if b.startswith("order_id") or "; order_id" in b
+                 else (f"{b}; " if b else "") + _EMPTY_ID for b in before]
+        mask = np.zeros(n, dtype=bool)
+        mask[empty_id] = True
+        error = pc.replace_with_mask(error, bools(mask), strings(texts))
     error = pc.if_else(bools(valid), scalar(""), error) if n else empty_strings(0)
 
     tracking = facts["_tracking"]
-    quoted = quote_numbers(tracking)
-    clean = _without_spaces(tracking)
-    destination = _destination_links(table.column("destination_country"), clean,
-                                     quoted if clean is tracking else quote_numbers(clean),
-                                     valid & (facts["shipped"] == 1))
     refs = [";".join(tree.nodes[k].passages) for k in names]
+    order_id = one_chunk(table.column("order_id"))
+    if order_id.null_count:
+        order_id = pc.fill_null(order_id, scalar(""))
     columns = {
-        "order_id": _one_chunk(table.column("order_id")),
+        "order_id": order_id,
         "outcome": coded(position, names),
         "recheck_at": recheck,
         "contact_from": contact,
-        "days_since_shipped": from_numpy(facts["_days"][code], missing=~with_date),
-        "tracking_url": _la_poste_urls(tracking, quoted),
-        "destination_post_url": destination,
-        "flags": _flag_texts(combo_facts, visited, tree, names, combo),
+        "days_since_shipped": from_numpy(days, missing=~with_date),
+        "tracking_url": _la_poste_urls(tracking),
+        "destination_post_url": destination_post_url_array(
+            table.column("destination_country"), tracking, valid & (facts["shipped"] == 1)),
+        "flags": _flag_texts(combo_facts, visits >= 0, tree, names, combo),
         "reason": reason,
         "article_ref": coded(position, refs),
         "error": error,
@@ -735,18 +778,82 @@ def triage_table(
     return pa.table({c: columns[c] for c in OUTPUT_COLUMNS})
 
 
-def _la_poste_urls(tracking: Any, quoted: Any) -> Any:
-    """La Poste links for an Arrow column of numbers ('' without a number), URL-encoded
-    (``quoted``: the numbers already encoded)."""
+def _la_poste_urls(tracking: Any) -> Any:
+    """La Poste links for a column of numbers ('' without a number), URL-encoded: the one
+    rule (:func:`la_poste_url` is it for one number)."""
     import pyarrow.compute as pc
 
-    from ._arrow import bools, scalar, to_numpy
+    from ._arrow import bools, scalar, texts, to_numpy
 
+    tracking = texts(tracking)
     template = knowledge().postal["la_poste"]["tracking_url"]
     prefix, _, suffix = template.partition("{n}")
-    links = pc.binary_join_element_wise(scalar(prefix), quoted, scalar(suffix),
-                                        scalar(""))
+    links = pc.binary_join_element_wise(scalar(prefix), quote_numbers(tracking),
+                                        scalar(suffix), scalar(""))
     return pc.if_else(bools(to_numpy(pc.binary_length(tracking)) == 0), scalar(""), links)
+
+
+#: orders triaged and written at a time (131,072): a big result never sits whole in memory
+BATCH_ROWS = 1 << 17
+
+
+def triage_to_csv(orders: Any, as_of: dt.datetime, sink: Any, *,
+                  tree: Tree | None = None) -> dict[str, int]:
+    """Triage a canonical Arrow table batch by batch into UTF-8 CSV at ``sink`` (a path or
+    a binary file): a header line, then one line per order (Arrow's writer; text values
+    quoted where needed, empty days left empty). Returns the count of each outcome.
+
+    Batches of :data:`BATCH_ROWS` are triaged two at a time (two cores) while the previous
+    one is written, so memory stays flat whatever the size. The command line and each
+    partition of the Dask engine write through it: the same bytes.
+    """
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+    import pyarrow.csv as pacsv
+
+    options = pacsv.WriteOptions(quoting_style="needed")
+    counts: dict[str, int] = {}
+    writer = None
+    writing: Future[None] | None = None  # one batch is written while the next are triaged
+    pending: deque[Future[Any]] = deque()  # batches triaged two at a time (two cores)
+
+    def write(part: Any) -> None:
+        nonlocal writer, writing
+        for code, count in _counts(part.column("outcome")).items():
+            counts[code] = counts.get(code, 0) + count
+        if writer is None:
+            writer = pacsv.CSVWriter(sink, part.schema, write_options=options)
+        if writing is not None:
+            writing.result()
+        writing = writers.submit(writer.write_table, part)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tpop-write") as writers, \
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="tpop-triage") as workers:
+        try:
+            for start in range(0, max(orders.num_rows, 1), BATCH_ROWS):
+                pending.append(workers.submit(triage_table, orders.slice(start, BATCH_ROWS),
+                                              as_of, tree=tree, dictionaries=True))
+                if len(pending) >= 2:  # two triaged at once, one written: memory stays flat
+                    write(pending.popleft().result())
+            while pending:
+                write(pending.popleft().result())
+            if writing is not None:
+                writing.result()
+        finally:
+            wait([*pending, *([writing] if writing is not None else [])])
+            if writer is not None:  # never closed under a write in flight (waited above)
+                writer.close()
+    return counts
+
+
+def _counts(outcomes: Any) -> dict[str, int]:
+    """How many of each outcome in an Arrow column of outcomes."""
+    import pyarrow.compute as pc
+
+    found = pc.value_counts(outcomes)
+    return dict(zip(found.field("values").to_pylist(), found.field("counts").to_pylist(),
+                    strict=True))
 
 
 def triage_frame(

@@ -12,10 +12,10 @@ the only place that knows what a working day is:
   (``tpop_kb.orders.END_OF_DAY``: the cautious reading);
 - all times are naive Europe/Paris wall-clock times.
 
-The activation deadline is the moment the last working hour ends. Two forms, one
-meaning: :func:`activation_deadline` walks day by day (easy to read and explain);
-:func:`activation_deadlines` is vectorised with ``numpy.busday_offset`` for whole
-files. A property test holds them equal.
+The activation deadline is the moment the last working hour ends, computed in one
+place: :func:`activation_deadlines`, over whole columns of ``datetime64`` moments
+(``numpy.busday_offset`` once per calendar day met); :func:`activation_deadline` is
+the same for one moment. A property test holds it to a day-by-day walk of the rule.
 
 Examples (48 working hours): shipped Fri 2026-11-20 15:00 -> Tue 2026-11-24 15:00;
 shipped Sat 2026-11-21 -> Wed 2026-11-25 00:00; shipped Tue 2026-11-10 12:00
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 PARIS = ZoneInfo("Europe/Paris")
-_DAY = dt.timedelta(days=1)
+_ONE_DAY = dt.timedelta(days=1)
 _HOURS_PER_DAY = 24
 
 
@@ -74,9 +74,9 @@ def is_working_day(day: dt.date) -> bool:
 
 def next_working_day(day: dt.date) -> dt.date:
     """The first working day strictly after ``day``."""
-    day += _DAY
+    day += _ONE_DAY
     while not is_working_day(day):
-        day += _DAY
+        day += _ONE_DAY
     return day
 
 
@@ -96,55 +96,75 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     count, day = 0, start
     while day < end:
         count += is_working_day(day)
-        day += _DAY
+        day += _ONE_DAY
     return count
 
 
 def activation_deadline(shipped_at: dt.datetime, working_hours: int) -> dt.datetime:
-    """When ``working_hours`` working hours after ``shipped_at`` have passed (day by day)."""
-    moment = shipped_at
-    if not is_working_day(moment.date()):
-        moment = dt.datetime.combine(next_working_day(moment.date()), dt.time())
-    remaining = dt.timedelta(hours=working_hours)
-    while True:
-        end_of_day = dt.datetime.combine(moment.date() + _DAY, dt.time())
-        available = end_of_day - moment
-        if remaining <= available:
-            return moment + remaining
-        remaining -= available
-        moment = dt.datetime.combine(next_working_day(moment.date()), dt.time())
+    """When ``working_hours`` working hours after ``shipped_at`` have passed: the one
+    computation of :func:`activation_deadlines`, for a single moment."""
+    moment = np.array([np.datetime64(shipped_at, "ns")])
+    deadline = activation_deadlines(moment, working_hours)[0]
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=int(deadline.astype("int64"))
+                                                  // 1000)
 
 
-def _busday_calendar(days: np.ndarray) -> np.busdaycalendar:
-    years = days.astype("datetime64[Y]").astype(int) + 1970
-    first, last = int(years.min()), int(years.max()) + 1  # + 1: deadlines run into next year
-    holidays = np.array(french_holidays(first, last), dtype="datetime64[D]")
+@lru_cache(maxsize=64)
+def _calendar(first_year: int, last_year: int) -> np.busdaycalendar:
+    """Monday to Friday without the French public holidays of those years."""
+    holidays = np.array(french_holidays(first_year, last_year), dtype="datetime64[D]")
     return np.busdaycalendar(weekmask="1111100", holidays=holidays)
 
 
-def activation_deadlines(shipped_at: np.ndarray, working_hours: int) -> np.ndarray:
-    """Vectorised :func:`activation_deadline` over ``datetime64`` values (NaT stays NaT).
+_DAY = 86_400 * 10**9  # ns
+_HOUR = 3_600 * 10**9
 
-    With ``n`` whole working days and ``r`` extra hours in ``working_hours``, and
-    ``t`` the time of day the counting starts: the deadline is ``n + k`` working
-    days later at ``t + r - k`` days, where ``k`` is -1, 0 or 1 so that the time
-    of day lands in ``(0, 24h]`` (24h being the end of that working day).
+
+def activation_deadlines(shipped_at: np.ndarray, working_hours: int) -> np.ndarray:
+    """When ``working_hours`` working hours after each ``datetime64`` moment have passed
+    (NaT stays NaT): the only computation of the activation deadline.
+
+    A moment on a non-working day counts from 00:00 of the next working day. With ``n``
+    whole working days and ``r`` extra hours in ``working_hours``, and ``t`` the time of
+    day the counting starts: the deadline is ``n + k`` working days later at
+    ``t + r - k`` days, where ``k`` is -1, 0 or 1 so that the time of day lands in
+    ``(0, 24h]`` (24h being the end of that working day).
+
+    Whole columns at once: the working-day arithmetic (``numpy.busday_offset``) runs once
+    per calendar day of the span the moments cover, not per moment; each row then reads
+    its day's answers and adds its time of day (numpy arithmetic, no Python loop).
     """
     shipped = np.asarray(shipped_at, dtype="datetime64[ns]")
     out = np.full(shipped.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
     valid = ~np.isnat(shipped)
     if not valid.any():
         return out
-    moments = shipped[valid]
-    days = moments.astype("datetime64[D]")
-    calendar = _busday_calendar(days)
-    working = np.is_busday(days, busdaycal=calendar)
-    start_day = np.where(working, days, np.busday_offset(days, 0, "forward", busdaycal=calendar))
-    time_of_day = np.where(working, moments - days, np.timedelta64(0, "ns"))
+    moments = (shipped[valid] if not valid.all() else shipped).astype(np.int64)  # ns
+    day_numbers = moments // _DAY  # days since 1970-01-01 (floor: also before 1970)
+    first = int(day_numbers.min())
+    index = day_numbers - first
+    span = np.zeros(int(index.max()) + 1, dtype=bool)
+    span[index] = True
+    present = np.flatnonzero(span)  # the days met, as offsets from the first
+    calendar_days = (present + first).astype("datetime64[D]")
+    years = calendar_days.astype("datetime64[Y]").astype(np.int64) + 1970
+    # + 1: deadlines run into the next year
+    calendar = _calendar(int(years.min()), int(years.max()) + 1)
+    start_day = np.busday_offset(calendar_days, 0, "forward", busdaycal=calendar)
     whole_days, extra_hours = divmod(working_hours, _HOURS_PER_DAY)
-    total = time_of_day + np.timedelta64(extra_hours, "h")
-    day_ns = np.timedelta64(1, "D").astype("timedelta64[ns]")
-    k = np.where(total == np.timedelta64(0), -1, np.where(total > day_ns, 1, 0))
-    end_day = np.busday_offset(start_day, whole_days + k, "forward", busdaycal=calendar)
-    out[valid] = end_day.astype("datetime64[ns]") + (total - k * day_ns)
+    # by day offset: whether it is a working day, and the day the deadline falls on for
+    # k = -1, 0, 1 (as ns since the epoch)
+    working = np.zeros(len(span), dtype=bool)
+    working[present] = np.is_busday(calendar_days, busdaycal=calendar)
+    end_days = np.zeros((3, len(span)), dtype=np.int64)
+    for k in (-1, 0, 1):
+        end_days[k + 1, present] = np.busday_offset(
+            start_day, whole_days + k, "forward", busdaycal=calendar).astype(np.int64) * _DAY
+    time_of_day = np.where(working[index], moments - day_numbers * _DAY, 0)
+    total = time_of_day + extra_hours * _HOUR
+    k = np.where(total == 0, -1, np.where(total > _DAY, 1, 0))
+    deadline = (end_days[k + 1, index] + (total - k * _DAY)).view("datetime64[ns]")
+    if valid.all():
+        return deadline
+    out[valid] = deadline
     return out

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import traitlets
 
-from ..knowledge import KnowledgeError, _line_of, data_dir, knowledge
+from ..knowledge import KnowledgeError, data_dir, knowledge, line_of
 from ..orders import (
     CANONICAL_COLUMNS,
     ColumnMapping,
@@ -92,23 +92,23 @@ def settings() -> dict[str, Any]:
         raise KnowledgeError(f"{path}: expected sections {', '.join(_REQUIRED_SETTINGS)}")
     for section, keys in _REQUIRED_SETTINGS.items():
         if not isinstance(raw.get(section), dict):
-            raise KnowledgeError(f"{path}{_line_of(path, section)}: section '{section}' "
+            raise KnowledgeError(f"{path}{line_of(path, section)}: section '{section}' "
                                  "is missing")
         for key in keys:
             value = raw[section].get(key)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                where = _line_of(path, key) if key in raw[section] else _line_of(path, section)
+                where = line_of(path, key) if key in raw[section] else line_of(path, section)
                 raise KnowledgeError(f"{path}{where}: {section}.{key} must be a whole "
                                      "number > 0")
     accept = raw["upload"].get("accept")
     pages = raw["table"].get("page_sizes")
     if not isinstance(accept, list) or not accept:
-        raise KnowledgeError(f"{path}{_line_of(path, 'accept')}: upload.accept must list "
+        raise KnowledgeError(f"{path}{line_of(path, 'accept')}: upload.accept must list "
                              "file name endings")
     if not isinstance(pages, list) or not pages or not all(
         isinstance(n, int) and n > 0 for n in pages
     ):
-        raise KnowledgeError(f"{path}{_line_of(path, 'page_sizes')}: table.page_sizes must "
+        raise KnowledgeError(f"{path}{line_of(path, 'page_sizes')}: table.page_sizes must "
                              "list whole numbers > 0")
     return raw
 
