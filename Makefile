@@ -81,11 +81,17 @@ app: $(VENV)/.installed-app
 
 # The same pages for colleagues: ./voila.json, then config/shared/voila.py on top (token
 # required, no tracebacks, sources stripped, images-only static files, a time limit on
-# building a page, idle kernels shut down after 5 minutes). The token comes from
-# TPOP_KB_TOKEN, else a new one is generated and printed with the address; Voila gets it
-# through the environment (JUPYTER_TOKEN), never on its command line.
+# building a page, idle kernels shut down after 5 minutes, kernel caps, sign-in limits).
+# The token comes from TPOP_KB_TOKEN (32 characters at least), else a new one is
+# generated and printed with the address; Voila gets it through the environment
+# (JUPYTER_TOKEN), never on its command line.
 serve-shared: $(VENV)/.installed-app
 	@if [ -n "$${TPOP_KB_TOKEN:-}" ]; then \
+	  if [ "$${#TPOP_KB_TOKEN}" -lt 32 ]; then \
+	    echo "TPOP_KB_TOKEN has $${#TPOP_KB_TOKEN} characters: a shared server needs 32 at least." >&2; \
+	    echo "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'" >&2; \
+	    exit 1; \
+	  fi; \
 	  token="$$TPOP_KB_TOKEN"; shown="<your TPOP_KB_TOKEN>"; \
 	else \
 	  token="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')"; \

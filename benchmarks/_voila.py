@@ -126,6 +126,10 @@ def voila(
     token = secrets.token_urlsafe(24) if shared else ""
     if token:
         env["JUPYTER_TOKEN"] = token  # as `make serve-shared` does: never on the command line
+    if shared:
+        # Every simulated member of staff comes from 127.0.0.1: the per-visitor cap of the
+        # shared server (10 pages) would refuse the load test's own clients.
+        extra_args = ["--GuardedKernelManager.max_kernels_per_visitor=0", *(extra_args or [])]
     port = free_port()
     log_path = folder / "voila.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed below

@@ -8,6 +8,7 @@ running server is tested in tests/browser/test_shared_server.py.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -174,6 +175,19 @@ _EFFECTIVE = textwrap.dedent(
         "log": out.getvalue(),
         "pages_get_xsrf_cookie": pages_get_cookie,
         "prelaunch_hook": repr(vc.prelaunch_hook),
+        "identity_provider": type(idp).__module__ + "." + type(idp).__qualname__,
+        "cookie_options": idp.cookie_options,
+        "get_secure_cookie_kwargs": idp.get_secure_cookie_kwargs,
+        "secure_cookie": idp.secure_cookie,
+        "failed_logins_allowed": idp.failed_logins_allowed,
+        "failed_login_window_s": idp.failed_login_window_s,
+        "kernel_manager_class": vc.multi_kernel_manager_class.__module__ + "."
+        + vc.multi_kernel_manager_class.__qualname__,
+        "kernel_connection_class": app.kernel_websocket_connection_class.__module__ + "."
+        + app.kernel_websocket_connection_class.__qualname__,
+        "max_kernels_per_visitor": km.max_kernels_per_visitor,
+        "max_kernels_total": km.max_kernels_total,
+        "total_cap": km.total_cap,
     }))
     """
 )
@@ -183,7 +197,9 @@ _EFFECTIVE = textwrap.dedent(
 def shared_settings() -> dict:
     argv = voila_argv(make_dry_run("serve-shared"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_TOKEN", "TPOP_KB"))}
-    env.update({"JUPYTER_TOKEN": "a-token-from-the-environment", "JUPYTER_PLATFORM_DIRS": "1"})
+    env.update(
+        {"JUPYTER_TOKEN": "a-token-from-the-environment-0123456789", "JUPYTER_PLATFORM_DIRS": "1"}
+    )
     result = subprocess.run(
         [sys.executable, "-c", _EFFECTIVE, *argv],
         cwd=ROOT,
@@ -208,7 +224,7 @@ def test_shared_settings_come_from_the_two_config_files(shared_settings: dict) -
 
 def test_shared_server_requires_the_token(shared_settings: dict) -> None:
     assert shared_settings["auth_enabled"] is True
-    assert shared_settings["token"] == "a-token-from-the-environment"
+    assert shared_settings["token"] == "a-token-from-the-environment-0123456789"
     assert shared_settings["allow_password_change"] is False
 
 
@@ -275,6 +291,55 @@ def test_shared_server_log_never_holds_the_token(shared_settings: dict) -> None:
     assert "SECRET" not in log
     assert log.count("[secret]") == 3, log
     assert "/voila/files/a.py?token=[secret]&x=1 (10.0.0.9)" in log
+
+
+def test_shared_server_guards_kernels_and_sign_ins(shared_settings: dict) -> None:
+    """tpop_kb/server_guard.py is what serves: v1-only kernel websockets (voila.json, so
+    `make app` too), kernel caps and clean environments, sign-in limits."""
+    guard = "tpop_kb.server_guard."
+    assert shared_settings["kernel_connection_class"] == guard + "GuardedKernelConnection"
+    assert shared_settings["kernel_manager_class"] == guard + "GuardedKernelManager"
+    assert shared_settings["identity_provider"] == guard + "SharedIdentityProvider"
+    assert 1 <= shared_settings["max_kernels_per_visitor"] <= 20
+    assert shared_settings["max_kernels_total"] == -1  # from the machine's memory
+    assert shared_settings["total_cap"] >= 4
+    assert 1 <= shared_settings["failed_logins_allowed"] <= 20
+    assert shared_settings["failed_login_window_s"] >= 30
+    root = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+    assert root["Voila"]["kernel_websocket_connection_class"] == guard + "GuardedKernelConnection"
+
+
+def test_the_sign_in_cookie_is_lax_and_lasts_hours(shared_settings: dict) -> None:
+    options = shared_settings["cookie_options"]
+    assert options["samesite"] == "Lax"
+    assert 0 < options["expires_days"] * 24 <= 12
+    assert 0 < shared_settings["get_secure_cookie_kwargs"]["max_age_days"] * 24 <= 12
+    assert shared_settings["secure_cookie"] is None  # Secure whenever served over TLS
+    xsrf = ast.literal_eval(shared_settings["tornado_settings"]["xsrf_cookie_kwargs"])
+    assert xsrf == {"samesite": "Lax"}  # not HttpOnly: the page's script sends it back
+
+
+def test_a_short_token_is_refused() -> None:
+    # By the recipe, with a clear message, before Voila starts ...
+    env = {k: v for k, v in os.environ.items() if k not in _MAKE_VARS}
+    env["TPOP_KB_TOKEN"] = "x" * 31
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed-app", "serve-shared",
+         "HOST=127.0.0.1", "PORT=1", "BIN=/nonexistent"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "TPOP_KB_TOKEN has 31 characters: a shared server needs 32 at least." in result.stderr
+    # ... and by the server itself, for a token that came another way.
+    argv = voila_argv(make_dry_run("serve-shared"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_TOKEN", "TPOP_KB"))}
+    env.update({"JUPYTER_TOKEN": "short-token", "JUPYTER_PLATFORM_DIRS": "1"})
+    result = subprocess.run(
+        [sys.executable, "-c", _EFFECTIVE, *argv],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "The token has 11 characters: a shared server needs 32 at least" in result.stderr
 
 
 # ---------------------------------------------------------------------------

@@ -9,12 +9,8 @@
 # limit lives in Voila.tornado_settings there); use `c.Voila.tornado_settings.update(...)`
 # to add keys instead.
 
-import inspect
 import logging
 import re
-
-from jupyter_server.auth import PasswordIdentityProvider
-from voila.handler import VoilaHandler
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -51,35 +47,34 @@ for _name in ("tornado.access", "tornado.application", "tornado.general", "Voila
     logging.getLogger(_name).addFilter(_HideSecretsInUrls())
 
 
-def _set_xsrf_cookie(handler):
-    """Give a page the `_xsrf` cookie its closing request needs.
+# The token login (tpop_kb/server_guard.py, SharedIdentityProvider): every page a
+# signed-in visitor opens gets the `_xsrf` cookie its closing request needs (done in the
+# identity provider, not in Voila's `prelaunch_hook`, which Voila refuses with preheated
+# kernels); failed sign-ins (the form or a wrong `?token=`) are limited per client
+# address (10 a minute, then 429 and a line in the log); a token shorter than 32
+# characters stops the server at start-up; /logout answers a clean page.
+c.Voila.identity_provider_class = "tpop_kb.server_guard.SharedIdentityProvider"
+c.SharedIdentityProvider.failed_logins_allowed = 10
+c.SharedIdentityProvider.failed_login_window_s = 60
+# The sign-in cookie: HttpOnly (jupyter_server's default), SameSite=Lax (not sent with
+# another site's forms or scripts), Secure when the server is reached over TLS, and
+# valid for a working day, not 30 days. Behind a TLS reverse proxy (the server itself
+# then sees plain HTTP) add VOILA_ARGS=--IdentityProvider.secure_cookie=True.
+COOKIE_HOURS = 10
+c.IdentityProvider.cookie_options = {"samesite": "Lax", "expires_days": COOKIE_HOURS / 24}
+c.IdentityProvider.get_secure_cookie_kwargs = {"max_age_days": COOKIE_HOURS / 24}
+c.Voila.tornado_settings.update({"xsrf_cookie_kwargs": {"samesite": "Lax"}})
 
-    When a tab is closed, Voila's page asks the server to shut its kernel down, sending
-    this cookie's value; a visitor who arrived with `?token=` has no such cookie, and the
-    request would be refused (403), leaving the kernel to the idle culling below.
-    """
-    _ = handler.xsrf_token  # reading it sets the cookie
-
-
-class PagesGetXsrfCookie(PasswordIdentityProvider):
-    """The token login, plus the `_xsrf` cookie on every page a signed-in visitor opens.
-
-    Done here, where every request is authenticated, rather than in Voila's
-    `prelaunch_hook`: Voila refuses to start with a prelaunch hook and preheated kernels
-    (`--preheat_kernel=True`, docs/deployment.md), and a preheated page never runs it.
-    """
-
-    async def get_user(self, handler):
-        user = super().get_user(handler)
-        if inspect.isawaitable(user):
-            user = await user
-        if user is not None and isinstance(handler, VoilaHandler):
-            handler.current_user = user  # as prepare() does next: xsrf_token reads it
-            _set_xsrf_cookie(handler)
-        return user
-
-
-c.Voila.identity_provider_class = PagesGetXsrfCookie
+# Kernels (tpop_kb/server_guard.py, GuardedKernelManager): a kernel's environment never
+# holds the token (JUPYTER_TOKEN, TPOP_KB_TOKEN and any variable holding it are left out;
+# QUERY_STRING and VOILA_REQUEST_URL lose their token and _xsrf); a client address holds
+# 10 pages at most, and the server as many as half its memory allows at 400 MiB a page
+# (-1); beyond, a clear page (429 / 503) instead of a new kernel. Behind a reverse proxy
+# every visitor has the proxy's address: raise the per-visitor cap or set it to 0.
+c.VoilaConfiguration.multi_kernel_manager_class = "tpop_kb.server_guard.GuardedKernelManager"
+c.GuardedKernelManager.max_kernels_per_visitor = 10
+c.GuardedKernelManager.max_kernels_total = -1
+c.GuardedKernelManager.kernel_budget_mib = 400
 
 # -- preheated kernels (off unless `--preheat_kernel=True` is given) --------------------
 # `make serve-shared VOILA_ARGS="--preheat_kernel=True --pool_size=N"` keeps N kernels

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,112 @@ def test_the_log_holds_no_token_and_no_traceback(preheated: SharedServer) -> Non
     log = Path(preheated.log_path).read_text(encoding="utf-8", errors="replace")
     assert preheated.token not in log
     assert "Traceback" not in log
+
+
+# ---------------------------------------------------------------------------
+# The visitor's query reaches their kernel only (issue 12)
+# ---------------------------------------------------------------------------
+
+# A preheated page (its name matches config/shared/voila.py's preheat list) that shows
+# what its kernel receives when its visitor arrives: the kernel's own view.
+PROBE = """\
+import os, threading
+import ipywidgets as w
+seen = w.HTML("waiting")
+seen.add_class("probe")
+def wait():
+    from voila.utils import get_query_string
+    query = get_query_string()
+    names = sorted(k for k in os.environ if "TOKEN" in k.upper())
+    seen.value = f"QUERY={query}|NAMES={names}|URL={os.environ.get('VOILA_REQUEST_URL')}"
+threading.Thread(target=wait, daemon=True).start()
+seen
+"""
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
+    import nbformat
+
+    from .test_shared_server import _page
+
+    workdir = tmp_path_factory.mktemp("probed")
+    pages = workdir / "pages"
+    (pages / "probe").mkdir(parents=True)
+    nbformat.write(_page("Probe", PROBE), pages / "probe" / PAGE)
+    server = start_shared_server(workdir, pages, secrets.token_urlsafe(32), PREHEAT_ARGS)
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+def _query_socket_status(server: SharedServer, kernel_id: str, token: str | None) -> int:
+    """The HTTP status of a websocket request for a kernel's visitor query."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    from .kernel_client import ws_url
+
+    headers = {"Authorization": f"token {token}"} if token else {}
+    try:
+        with connect(ws_url(server, f"voila/query/{kernel_id}"), additional_headers=headers,
+                     open_timeout=10) as socket:
+            try:
+                socket.recv(timeout=1)
+            except TimeoutError:
+                pass
+            return 101
+    except InvalidStatus as exc:
+        return exc.response.status_code
+
+
+def test_the_visitor_query_reaches_their_kernel_only(
+    probed: SharedServer, browser: Any, browser_context_args: dict[str, Any]
+) -> None:
+    import uuid
+
+    from .kernel_client import environ_of
+
+    # Anyone asking for a kernel's query is refused, with the token or without: only
+    # the kernel itself (with the key it was started with) may listen. The old endpoint
+    # answered anyone, and a closing stranger removed the waiting kernel's entry.
+    for _ in range(3):
+        for token in (None, probed.token):
+            assert _query_socket_status(probed, str(uuid.uuid4()), token) == 403
+
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto(f"{probed}voila/render/probe/{PAGE}?order_id=TP-9&token={probed.token}",
+              wait_until="domcontentloaded", timeout=60_000)
+    seen = page.locator(".probe")
+    expect(seen).to_contain_text("QUERY=", timeout=60_000)
+    text = seen.inner_text()
+    kernel_id = kernel_of(page)
+    assert f"Using pre-heated kernel: {kernel_id}" in probed.log()
+    # The deep link applied; the token never reached the kernel.
+    assert "QUERY=order_id=TP-9|" in text, text
+    assert "NAMES=[]" in text, text
+    assert probed.token not in text
+    # Nobody can listen for this kernel's query afterwards either.
+    for token in (None, probed.token):
+        assert _query_socket_status(probed, kernel_id, token) == 403
+
+    # The kernel that refills the pool carries nothing of this visitor: not their link
+    # (Voila put it in the next kernel's VOILA_REQUEST_URL), not the token.
+    from .kernel_client import kernel_pid
+
+    def refill_pids() -> list[int]:
+        found = re.findall(r"Kernel started: ([0-9a-f-]{36})", probed.log())
+        pids = [kernel_pid(k) for k in found if k != kernel_id]
+        return [p for p in pids if p is not None]
+
+    deadline = time.monotonic() + 60
+    while not refill_pids() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert refill_pids(), probed.log()[-2000:]
+    for pid in [kernel_pid(kernel_id), *refill_pids()]:
+        environ = environ_of(pid)
+        assert probed.token.encode() not in environ
+        assert b"TP-9" not in environ
+    context.close()

@@ -436,3 +436,56 @@ def test_two_sessions_never_share_data(browser, browser_context_args, open_app, 
     finally:
         alpha_ctx.close()
         bravo_ctx.close()
+
+
+# ---------------------------------------------------------------------------
+# Nothing leaves the server (issue 12)
+# ---------------------------------------------------------------------------
+
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+PAGES = ("index.ipynb", ASSISTANT, BULK, "training.ipynb", "knowledge.ipynb")
+
+
+def test_no_page_asks_anything_of_another_server(
+    browser, browser_context_args, open_app, voila_server
+):
+    """Every page, in full, with every request to a non-loopback host aborted: none is
+    attempted (Voila's templates load Font Awesome from a CDN; the server removes it)."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(**browser_context_args)
+    outside: list[str] = []
+    seen: list[str] = []
+
+    def guard(route) -> None:
+        url = route.request.url
+        seen.append(url)
+        host = urlsplit(url).hostname or ""
+        if url.startswith(("data:", "blob:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    try:
+        for name in PAGES:
+            page = context.new_page()
+            open_app(page, name)
+            page.wait_for_load_state("networkidle", timeout=LONG_MS)
+            external = page.eval_on_selector_all(
+                "link[href], script[src]",
+                "els => els.map(e => e.href || e.src)"
+                ".filter(u => /^(https?:)?\\/\\//.test(u) && !u.startsWith(location.origin))",
+            )
+            assert external == [], (name, external)
+            page.close()
+        # the page list and an error page, too
+        for path in ("voila/tree", "voila/render/missing.ipynb"):
+            page = context.new_page()
+            page.goto(f"{voila_server}{path}", wait_until="networkidle", timeout=LONG_MS)
+            page.close()
+    finally:
+        context.close()
+    assert outside == [], outside
+    assert len(seen) > 20  # the guard saw the pages' own requests

@@ -431,17 +431,41 @@ def test_nothing_but_the_pages_is_served(shared: SharedServer) -> None:
 
 PROBE = """
 async ([kernelId, marker, code]) => {
+  // The kernel websocket speaks the v1 protocol only (docs/security.md): binary frames,
+  // 8-byte little-endian offsets, then the channel and the JSON parts.
   const origin = location.origin.replace(/^http/, "ws");
-  const ws = new WebSocket(`${origin}/api/kernels/${kernelId}/channels?session_id=${marker}`);
+  const ws = new WebSocket(`${origin}/api/kernels/${kernelId}/channels?session_id=${marker}`,
+                           ["v1.kernel.websocket.jupyter.org"]);
+  ws.binaryType = "arraybuffer";
   await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const encoder = new TextEncoder(), decoder = new TextDecoder();
+  const frame = (channel, parts) => {
+    const bytes = [channel, ...parts.map((p) => JSON.stringify(p))].map((p) => encoder.encode(p));
+    const count = bytes.length + 1;
+    const offsets = [8 * (count + 1)];
+    for (const b of bytes) offsets.push(offsets[offsets.length - 1] + b.length);
+    const out = new Uint8Array(offsets[offsets.length - 1]);
+    const view = new DataView(out.buffer);
+    view.setBigUint64(0, BigInt(count), true);
+    offsets.forEach((o, i) => view.setBigUint64(8 * (i + 1), BigInt(o), true));
+    bytes.forEach((b, i) => out.set(b, offsets[i]));
+    return out;
+  };
+  const read = (data) => {
+    const view = new DataView(data);
+    const count = Number(view.getBigUint64(0, true));
+    const offsets = [];
+    for (let i = 0; i < count; i++) offsets.push(Number(view.getBigUint64(8 * (i + 1), true)));
+    const part = (i) => JSON.parse(decoder.decode(data.slice(offsets[i + 1], offsets[i + 2])));
+    return {header: part(0), parent_header: part(1), content: part(3)};
+  };
   const got = [];
   ws.onmessage = (event) => {
-    if (typeof event.data === "string") got.push(JSON.parse(event.data));
+    if (typeof event.data !== "string") got.push(read(event.data));
   };
-  const send = (type, content) => ws.send(JSON.stringify({
-    header: {msg_id: `${type}-${marker}`, username: "probe", session: marker, msg_type: type,
-             version: "5.3", date: new Date().toISOString()},
-    parent_header: {}, metadata: {}, content, channel: "shell", buffers: []}));
+  const send = (type, content) => ws.send(frame("shell", [
+    {msg_id: `${type}-${marker}`, username: "probe", session: marker, msg_type: type,
+     version: "5.3", date: new Date().toISOString()}, {}, {}, content]));
   send("execute_request", {code, silent: false, store_history: false, user_expressions: {},
                            allow_stdin: false, stop_on_error: true});
   send("kernel_info_request", {});

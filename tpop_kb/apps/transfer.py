@@ -8,6 +8,10 @@ over the limit meets silence. :class:`FileDrop` instead
 
 - checks the file's size and extension in the browser, before reading it, and
   tells Python (``rejected``), which shows a clear message in the page's language;
+- checks them again in the kernel, whatever the browser says: the limit and the kinds
+  are the kernel's (the browser cannot change ``max_bytes`` or ``accept`` there, only
+  its own copy), and every byte received counts; an upload over the limit, or over
+  the size it announced, is let go at once;
 - sends the file in pieces of ``chunk_bytes`` (each far below the websocket
   limit) and reports progress (``received``), so a 50 MB file goes through;
 - keeps a real ``<input type="file">`` in the page (class ``tpop-file-input``),
@@ -223,11 +227,25 @@ class FileDrop(anywidget.AnyWidget):
     #: too_big, wrong_kind, several, empty, read_error, incomplete (not synced)
     rejected = traitlets.Dict(allow_none=True, default_value=None)
 
+    #: the only synced traits the browser may change (its progress bar); every other
+    #: one (the limit, the kinds, the labels...) is the kernel's: a client that sets
+    #: ``max_bytes`` or ``accept`` changes its own copy, never what the kernel enforces
+    _CLIENT_SETTABLE = frozenset({"received", "sending_size"})
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._pending: dict[str, Any] | None = None
         self._serial = 0
         self.on_msg(self._on_message)
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """State sent by the browser: only :attr:`_CLIENT_SETTABLE` traits are taken."""
+        ignored = sorted(set(sync_data) - self._CLIENT_SETTABLE)
+        if ignored:
+            log.warning("upload widget: the browser tried to set %s; ignored", ", ".join(ignored))
+        kept = {k: v for k, v in sync_data.items() if k in self._CLIENT_SETTABLE}
+        if kept:
+            super().set_state(kept)
 
     # -- messages from the browser -------------------------------------------------
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
@@ -235,8 +253,17 @@ class FileDrop(anywidget.AnyWidget):
         if kind == "rejected":
             self._reject(content.get("name", ""), content.get("size", 0), content.get("reason"))
         elif kind == "start":
-            size = int(content.get("size") or 0)
-            name = str(content.get("name") or "")
+            if self._pending is not None:  # a new file replaces one being sent
+                self._pending["parts"].clear()
+                self._pending = None
+            try:
+                size = int(content.get("size") or 0)
+            except (TypeError, ValueError):
+                size = -1
+            name = str(content.get("name") or "")[:1000]
+            if size <= 0:
+                self._reject(name, 0, "empty" if size == 0 else "incomplete")
+                return
             if size > self.max_bytes:  # the browser checks first; never trust it alone
                 self._reject(name, size, "too_big")
                 return
@@ -252,15 +279,19 @@ class FileDrop(anywidget.AnyWidget):
             pending = self._pending
             if pending is None or content.get("id") != pending["id"]:
                 return
-            for buffer in buffers:
-                piece = bytes(buffer)
-                pending["parts"].append(piece)
-                pending["received"] += len(piece)
-            if pending["received"] > self.max_bytes:
+            # every byte counts, whatever the start message said: more than announced,
+            # or more than the limit, and the whole upload is let go
+            arriving = sum(memoryview(buffer).nbytes for buffer in buffers)
+            total = pending["received"] + arriving
+            if total > self.max_bytes or total > pending["size"]:
                 self._pending = None
-                self._reject(pending["name"], pending["received"], "too_big")
+                pending["parts"].clear()
+                self._reject(pending["name"], max(total, pending["size"]), "too_big")
                 return
-            self.received = pending["received"]
+            for buffer in buffers:
+                pending["parts"].append(bytes(buffer))
+            pending["received"] = total
+            self.received = total
         elif kind == "end":
             pending = self._pending
             if pending is None or content.get("id") != pending["id"]:
@@ -286,11 +317,15 @@ class FileDrop(anywidget.AnyWidget):
     def _reject(self, name: Any, size: Any, reason: Any) -> None:
         self.received = self.sending_size = 0
         self._serial += 1  # so that observers hear about the same refusal twice
+        try:
+            size = max(0, int(size or 0))
+        except (TypeError, ValueError):
+            size = 0
         self.rejected = {
             "serial": self._serial,
-            "name": str(name or ""),
-            "size": int(size or 0),
-            "reason": str(reason),
+            "name": str(name or "")[:1000],
+            "size": size,
+            "reason": str(reason)[:40],
         }
 
 
