@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .knowledge import knowledge
+from .text import INVISIBLE_CLASS, visible
 
 if TYPE_CHECKING:  # pandas is imported on first use only
     import pandas as pd
@@ -88,12 +89,13 @@ def normalize_key(text: Any) -> str:
 
 
 def _clean(value: Any) -> str:
-    """A cell as text: None/NaN -> '', non-breaking and repeated spaces folded, ends stripped."""
+    """A cell as text: None/NaN -> '', invisible and control characters out
+    (:func:`tpop_kb.text.visible`), non-breaking and repeated spaces folded, ends stripped."""
     if value is None:
         return ""
     if isinstance(value, float) and value != value:  # NaN
         return ""
-    return " ".join(str(value).replace("\u00a0", " ").replace("\u202f", " ").split())
+    return " ".join(visible(value).replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
 @lru_cache(maxsize=1)
@@ -1070,7 +1072,8 @@ def _parse_each(column: str, uniques: Any) -> tuple[list[Any], list[str]]:
 
 
 def _identifiers_arrow(column: str, cells: Any) -> tuple[Any, Any]:
-    """Order ids and tracking numbers: spaces folded and trimmed, length checked, in Arrow.
+    """Order ids and tracking numbers: invisible characters out, spaces folded and trimmed,
+    length checked, in Arrow.
     Returns the values and their messages (None when no value has one).
 
     Most values hold no whitespace at all: only the others go through the regular
@@ -1094,7 +1097,8 @@ def _identifiers_arrow(column: str, cells: Any) -> tuple[Any, Any]:
     odd = np.flatnonzero(~without_space(cells))  # '' counts as odd: harmless
     values = cells
     if len(odd):
-        chosen = cells.take(from_numpy(odd))
+        # invisible and control characters out first (never reach a page or a reply)
+        chosen = pc.replace_substring_regex(cells.take(from_numpy(odd)), INVISIBLE_CLASS, "")
         if column == "tracking_number":
             cleaned = pc.replace_substring_regex(chosen, SPACE_CLASS + "+", "")
         else:

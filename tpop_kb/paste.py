@@ -67,6 +67,7 @@ from .orders import (
     time_given,
 )
 from .postal import number_shapes
+from .text import visible
 from .workdays import PARIS, now_paris
 
 __all__ = [
@@ -1557,7 +1558,8 @@ def parse_paste(text: Any, as_of: dt.datetime | None = None) -> PastedOrder:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    # invisible and control characters never reach a field, a page or a reply draft
+    text = visible(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         raise PasteError("empty", "Nothing was pasted.")
     if len(text) > MAX_PASTE_CHARS:

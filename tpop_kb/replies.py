@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .knowledge import LANGUAGES, KnowledgeBase, KnowledgeError, _line_of, knowledge
+from .knowledge import LANGUAGES, KnowledgeBase, KnowledgeError, knowledge, line_of
 from .orders import country_name, time_given
 from .postal import destination_post, destination_post_url
+from .text import visible
 from .triage import la_poste_url
 
 if TYPE_CHECKING:
@@ -105,13 +106,13 @@ class Draft:
 def _pair(raw: Any, path: Any, where: str, allow_empty: bool = False) -> dict[str, str]:
     if not isinstance(raw, Mapping) or any(lang not in raw for lang in LANGUAGES):
         raise KnowledgeError(
-            f"{path}{_line_of(path, where.split('.')[-1])}: {where} needs a text in "
+            f"{path}{line_of(path, where.split('.')[-1])}: {where} needs a text in "
             f"each of {', '.join(LANGUAGES)}"
         )
     out = {lang: "" if raw[lang] is None else str(raw[lang]) for lang in LANGUAGES}
     if not allow_empty and any(not v.strip() for v in out.values()):
         raise KnowledgeError(
-            f"{path}{_line_of(path, where.split('.')[-1])}: {where} has an empty text"
+            f"{path}{line_of(path, where.split('.')[-1])}: {where} has an empty text"
         )
     return out
 
@@ -134,7 +135,7 @@ def load_replies(kb: KnowledgeBase | None = None) -> Replies:
         for to, table in raw_fallbacks.items()
     ):
         raise KnowledgeError(
-            f"{path}{_line_of(path, 'fallbacks')}: 'fallbacks' must map each recipient "
+            f"{path}{line_of(path, 'fallbacks')}: 'fallbacks' must map each recipient "
             f"({', '.join(RECIPIENTS)}) to placeholders"
         )
     fallbacks: dict[str, dict[str, dict[str, str]]] = {to: {} for to in RECIPIENTS}
@@ -142,7 +143,7 @@ def load_replies(kb: KnowledgeBase | None = None) -> Replies:
         for name, texts in (table or {}).items():
             if name not in PLACEHOLDERS:
                 raise KnowledgeError(
-                    f"{path}{_line_of(path, str(name))}: fallback for unknown placeholder "
+                    f"{path}{line_of(path, str(name))}: fallback for unknown placeholder "
                     f"'{name}'"
                 )
             fallbacks[to][str(name)] = _pair(
@@ -163,23 +164,23 @@ def load_replies(kb: KnowledgeBase | None = None) -> Replies:
     for code, items in table.items():
         code = str(code)
         if code not in codes:
-            raise KnowledgeError(f"{path}{_line_of(path, code)}: '{code}' is not an outcome")
+            raise KnowledgeError(f"{path}{line_of(path, code)}: '{code}' is not an outcome")
         if not isinstance(items, list):
-            raise KnowledgeError(f"{path}{_line_of(path, code)}: {code} must list drafts")
+            raise KnowledgeError(f"{path}{line_of(path, code)}: {code} must list drafts")
         seen: list[Template] = []
         for item in items:
             if not isinstance(item, Mapping) or not re.fullmatch(r"[a-z][a-z0-9_]*",
                                                                  str(item.get("id", ""))):
                 raise KnowledgeError(
-                    f"{path}{_line_of(path, code)}: every draft of {code} needs a lower-case id"
+                    f"{path}{line_of(path, code)}: every draft of {code} needs a lower-case id"
                 )
             draft_id = str(item["id"])
             where = f"{code}.{draft_id}"
             if any(t.id == draft_id for t in seen):
-                raise KnowledgeError(f"{path}{_line_of(path, code)}: {where} is repeated")
+                raise KnowledgeError(f"{path}{line_of(path, code)}: {where} is repeated")
             if item.get("to") not in RECIPIENTS:
                 raise KnowledgeError(
-                    f"{path}{_line_of(path, code)}: {where}: 'to' must be one of "
+                    f"{path}{line_of(path, code)}: {where}: 'to' must be one of "
                     f"{', '.join(RECIPIENTS)}"
                 )
             title = _pair(item.get("title"), path, f"{where}.title")
@@ -188,7 +189,7 @@ def load_replies(kb: KnowledgeBase | None = None) -> Replies:
                 unknown = sorted(set(_PLACEHOLDER.findall(body)) - known)
                 if unknown:
                     raise KnowledgeError(
-                        f"{path}{_line_of(path, code)}: {where}.text.{lang} uses unknown "
+                        f"{path}{line_of(path, code)}: {where}.text.{lang} uses unknown "
                         f"placeholder(s) {', '.join('{' + u + '}' for u in unknown)}"
                     )
             seen.append(Template(draft_id, str(item["to"]), title, text))
@@ -304,7 +305,8 @@ def reply_values(decision: Decision, lang: str) -> dict[str, str]:
         "store_order_ref": str(getattr(order, "store_order_ref", None) or ""),
     }
     values.update({k: str(v) for k, v in decision.tree.thresholds.items()})
-    return values
+    # nothing invisible goes into a text sent to a customer (bidirectional overrides…)
+    return {name: visible(value) for name, value in values.items()}
 
 
 def _fill(template: str, values: Mapping[str, str], fallbacks: Mapping[str, str]) -> str:

@@ -31,9 +31,22 @@ from typing import Any, TypeVar
 import ipywidgets as widgets
 import traitlets
 
-from ..knowledge import KnowledgeError, knowledge
+from ..knowledge import LOCALES, KnowledgeError, knowledge
+from ..text import visible
 
-__all__ = ["App", "AppState", "LANG_OPTIONS", "esc", "guarded", "t", "validate_data"]
+__all__ = [
+    "App",
+    "AppState",
+    "Html",
+    "LANG_OPTIONS",
+    "asset",
+    "esc",
+    "guarded",
+    "plural",
+    "t",
+    "validate_data",
+    "wording",
+]
 
 log = logging.getLogger("tpop_kb.apps")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,8 +107,9 @@ def validate_data() -> None:
 
 
 def esc(value: Any) -> str:
-    """Escape any text that came from a customer, a file or a paste before it goes into HTML."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape any text that came from a customer, a file or a paste before it goes into HTML;
+    invisible and control characters (bidirectional overrides…) are removed first."""
+    return html.escape(visible(value), quote=True)
 
 
 def t(key: str, lang: str, **values: Any) -> str:
@@ -114,6 +128,50 @@ def t(key: str, lang: str, **values: Any) -> str:
 
 class Html(str):
     """Text that is already HTML (escaped where needed): :func:`page_html` inserts it as is."""
+
+
+def wording(key: str, lang: str, *, plain: bool = False, **values: Any) -> str:
+    """The one wording function of the pages: the text ``key`` of the page wording
+    (``data/ui.yaml`` and ``data/ui/*.yaml``) in ``lang``, ``{name}`` placeholders filled.
+
+    HTML by default: the text and every value are escaped (invisible characters removed),
+    except :class:`Html` values, which go in as they are. ``plain=True`` gives plain text
+    for what is not HTML (a widget's label or placeholder, a draft, a file): nothing
+    escaped.
+
+    >>> wording("common.brand", "fr")
+    'TPOP'
+    """
+    node: Any = knowledge().ui
+    for part in key.split("."):
+        node = node[part]
+    text = str(node[lang])
+    if plain:
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", str(value))
+        return text
+    text = esc(text)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value if isinstance(value, Html) else esc(value))
+    return Html(text)
+
+
+def plural(key: str, lang: str, n: int, *, plain: bool = False, **values: Any) -> str:
+    """:func:`wording` of ``{key}_one`` or ``{key}_other`` by ``n`` (CLDR's plural rules of
+    the language), with ``{n}`` filled in."""
+    from babel import Locale
+
+    form = "one" if Locale.parse(LOCALES[lang]).plural_form(abs(n)) == "one" else "other"
+    return wording(f"{key}_{form}", lang, plain=plain, n=n, **values)
+
+
+@functools.cache
+def asset(name: str) -> str:
+    """The text of a page's stylesheet or script, a real file in ``tpop_kb/apps/assets/``
+    (``asset("order_assistant.css")``), read once."""
+    from importlib.resources import files
+
+    return files("tpop_kb.apps").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def page_text(key: str, lang: str, **values: Any) -> str:
