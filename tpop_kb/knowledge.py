@@ -26,7 +26,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -262,21 +262,6 @@ class Tree:
             seen.add(node_id)
             todo.extend(self.nodes[node_id].answers.values())
         return seen
-
-    def walk(self, facts: Mapping[str, str | None]) -> Iterator[tuple[Node, str | None]]:
-        """Yield (question, answer) from the root; the answer is None when the fact is unknown.
-
-        The walk stops at the first unknown fact (its question is the last item)
-        or at an outcome (yielded with answer None).
-        """
-        node = self.nodes[self.root]
-        while not node.is_outcome:
-            answer = facts.get(node.fact)
-            yield node, answer
-            if answer is None:
-                return
-            node = self.nodes[node.answers[answer]]
-        yield node, None
 
 
 def _format(text: str, values: Mapping[str, Any]) -> str:

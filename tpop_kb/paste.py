@@ -89,8 +89,6 @@ MAX_PASTE_CHARS = 100_000
 
 #: Fields whose unreadable value stays in the record (the form shows it with its error).
 TEXT_FIELDS = ("order_id", "shipped_at", "tracking_number")
-CHOICE_FIELDS = ("destination_country", "tracking_status", "customer_claim",
-                 "store_tracking_synced")
 RECORD_DATETIME = "%Y-%m-%d %H:%M"
 RECORD_DATE = "%Y-%m-%d"
 
