@@ -5,7 +5,7 @@ statuses when ``LAPOSTE_OKAPI_KEY`` is set), ``answer`` (one pasted order, as th
 order assistant reads it; ``--json`` for the stable JSON form), ``info``, and
 ``check-article``
 (has the published help article changed? exit 0 unchanged, 1 changed, 3
-could not check).
+could not check), and ``serve`` (the pages with Voila; ``--shared`` with a token).
 
 Argument parsing and printing only: reading, triage and texts come from the
 same functions the pages use.
@@ -23,8 +23,9 @@ from typing import Any
 
 from .knowledge import KnowledgeError, knowledge
 from .orders import OrderFileError, parse_as_of, read_orders
+from .serve import ServeError, serve
 from .triage import OUTCOMES, triage_to_csv
-from .workdays import now_paris
+from .workdays import calendar_version, now_paris
 
 __all__ = ["main"]
 
@@ -122,6 +123,29 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="show the knowledge base version and thresholds")
 
+    pages = sub.add_parser(
+        "serve",
+        help="serve the pages with Voila (this machine, or --shared with a token)",
+        description=(
+            "Serve the pages with Voila, with the settings of voila.json (and, with "
+            "--shared, of the shared server: token required, see docs/security.md). "
+            "Without --shared: http://127.0.0.1:PORT only. With --shared the token comes "
+            "from TPOP_KB_TOKEN (32 characters at least) or is generated and printed. "
+            "Options after '--' go to Voila, e.g. -- --preheat_kernel=True --pool_size=4."
+        ),
+    )
+    pages.add_argument("--shared", action="store_true",
+                       help="serve to colleagues on the network, with a token")
+    pages.add_argument("--host", default=None,
+                       help="with --shared: the address to listen on (default 0.0.0.0)")
+    pages.add_argument("--port", type=int, default=8866, help="the port (default 8866)")
+    pages.add_argument("--pages", default=None, metavar="FOLDER",
+                       help="a folder of pages to serve instead of the shipped ones")
+    pages.add_argument("--dry-run", action="store_true",
+                       help="print the address and the Voila command, do not start it")
+    pages.add_argument("voila_args", nargs=argparse.REMAINDER, metavar="-- VOILA_OPTIONS",
+                       help="options given to Voila as they are")
+
     check = sub.add_parser(
         "check-article",
         help="compare the published help article with the stored copy",
@@ -204,7 +228,8 @@ def _triage(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     for note in [*table.notes, *live_notes]:  # the file's notes come in while it is triaged
         print(f"tpop_kb: {note}", file=sys.stderr)
-    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M}, " + _summary(counts, total), file=sys.stderr)
+    print(f"tpop_kb: as of {as_of:%Y-%m-%d %H:%M} (knowledge base {knowledge().version}, "
+          f"{calendar_version()}), " + _summary(counts, total), file=sys.stderr)
     return EXIT_OK
 
 
@@ -231,6 +256,7 @@ def _info() -> int:
     kb = knowledge()
     article = kb.article
     print(f"knowledge base {kb.version}")
+    print(f"working days: {calendar_version()} (France)")
     print(f"article: {article.title['en']} ({article.source_url}), updated on {article.updated_on}")
     for name, value in kb.tree.thresholds.items():
         print(f"{name}: {value}")
@@ -324,6 +350,14 @@ def _answer_text(result: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    extra = list(args.voila_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return serve(shared=args.shared, host=args.host, port=args.port, pages=args.pages,
+                 extra=extra, dry_run=args.dry_run)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -334,8 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_article(args)
         if args.command == "answer":
             return _answer(args)
+        if args.command == "serve":
+            return _serve(args)
         return _info()
-    except (OrderFileError, KnowledgeError) as exc:
+    except (OrderFileError, KnowledgeError, ServeError) as exc:
         print(f"tpop_kb: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

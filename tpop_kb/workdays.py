@@ -35,6 +35,7 @@ __all__ = [
     "activation_deadline",
     "activation_deadlines",
     "add_working_days",
+    "calendar_version",
     "french_holidays",
     "is_working_day",
     "next_working_day",
@@ -50,6 +51,15 @@ _HOURS_PER_DAY = 24
 def now_paris() -> dt.datetime:
     """Now, as a naive Europe/Paris wall-clock time to the minute."""
     return dt.datetime.now(PARIS).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def calendar_version() -> str:
+    """The public-holiday calendar the deadlines are computed with, e.g. ``holidays
+    0.109``: a new release of ``holidays`` can move a holiday, hence a deadline, so
+    every export and ``tpop-kb info`` record it (pinned in pyproject.toml)."""
+    from importlib.metadata import version
+
+    return f"holidays {version('holidays')}"
 
 
 @lru_cache(maxsize=256)
