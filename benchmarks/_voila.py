@@ -12,6 +12,10 @@ the id its page carries (``kernel-<id>.json`` on the kernel's command line). Mem
 from ``/proc/<pid>/smaps_rollup``: RSS (resident, shared libraries counted in full), PSS
 (shared pages split between the processes that map them: the figure that adds up) and USS
 (private pages: what the machine gets back when the kernel stops).
+
+It is also the browser tests' server (``tests/browser/conftest.py``): ``copy=False`` serves
+the repository's ``notebooks/`` as ``make app`` does, ``env`` sets or removes variables of
+the server and its kernels.
 """
 
 from __future__ import annotations
@@ -83,6 +87,7 @@ class Server(str):
     pid: int
     log_path: Path
     token: str
+    process: subprocess.Popen[bytes]
 
     def __new__(cls, url: str, pid: int, log_path: Path, token: str) -> Server:
         server = super().__new__(cls, url)
@@ -106,12 +111,23 @@ def voila(
     *,
     config: dict[str, Any] | None = None,
     shared: bool = False,
+    copy: bool = True,
+    env: dict[str, str | None] | None = None,
+    start_timeout: float = 60,
 ) -> Iterator[Server]:
-    """Start Voila; yield it (its base URL); stop it and its kernels."""
+    """Start Voila; yield it (its base URL); stop it and its kernels.
+
+    ``copy=False``: serve the repository's ``notebooks/`` itself (no floor notebook), as
+    ``make app`` does; ``env``: variables to set (a None value removes one) for the server
+    and its kernels. Raises ``SystemExit`` (with the end of its log) when it does not start.
+    """
     folder = Path(tempfile.mkdtemp(prefix="tpop-bench-"))
-    pages = folder / "notebooks"
-    shutil.copytree(ROOT / "notebooks", pages)
-    (pages / "floor.ipynb").write_text(json.dumps(FLOOR_NOTEBOOK), encoding="utf-8")
+    if copy:
+        pages = folder / "notebooks"
+        shutil.copytree(ROOT / "notebooks", pages)
+        (pages / "floor.ipynb").write_text(json.dumps(FLOOR_NOTEBOOK), encoding="utf-8")
+    else:
+        pages = ROOT / "notebooks"
     paths: list[Path] = []
     if config:
         settings = folder / "settings"
@@ -122,10 +138,16 @@ def voila(
         paths.append(ROOT / "config" / "shared")
     if paths:
         paths.append(ROOT)  # ./voila.json, lowest priority (the first path wins)
-    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
+    env_vars = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
+    env_vars.update({"PYTHONUNBUFFERED": "1", "JUPYTER_PLATFORM_DIRS": "1"})
+    for name, value in (env or {}).items():
+        if value is None:
+            env_vars.pop(name, None)
+        else:
+            env_vars[name] = value
     token = secrets.token_urlsafe(24) if shared else ""
     if token:
-        env["JUPYTER_TOKEN"] = token  # as `make serve-shared` does: never on the command line
+        env_vars["JUPYTER_TOKEN"] = token  # as `make serve-shared` does: never on the command line
     if shared:
         # Every simulated member of staff comes from 127.0.0.1: the per-visitor cap of the
         # shared server (10 pages) would refuse the load test's own clients.
@@ -137,11 +159,13 @@ def voila(
         [sys.executable, "-m", "voila", str(pages), "--no-browser", "--Voila.ip=127.0.0.1",
          f"--port={port}", *[f"--Voila.config_file_paths={p}" for p in paths],
          *(extra_args or [])],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True, env=env_vars,
     )
     server = Server(f"http://127.0.0.1:{port}", process.pid, log_path, token)
+    server.process = process
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise SystemExit("Voila stopped:\n" + server.log()[-3000:])

@@ -14,9 +14,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import wording_leaves as leaves
 
 from tpop_kb import data_dir, knowledge, read_orders, triage_frame
 from tpop_kb.apps.bulk_triage import (
+    INPUT_COLUMNS,
     BulkTriageApp,
     file_size,
     sample_files,
@@ -78,13 +80,6 @@ def test_upload_limit_equals_voila_json():
 
 
 def test_wording_in_both_languages_with_the_same_placeholders():
-    def leaves(node, where):
-        if isinstance(node, dict) and set(node) == {"en", "fr"}:
-            yield where, node
-        else:
-            assert isinstance(node, dict), f"{where}: expected a mapping or {{en, fr}}"
-            for key, child in node.items():
-                yield from leaves(child, f"{where}.{key}")
 
     found = list(leaves(knowledge().ui["bulk_triage"], "bulk_triage"))
     assert len(found) > 100
@@ -149,8 +144,10 @@ def test_sample_triage_equals_the_cli(sample, tmp_path):
     assert not app.run_button.disabled
     app.run_button.click()
     expected = cli_rows(SAMPLES / sample, tmp_path)
+    app.download_format.value = "en"  # the command line's columns first, then the file's
     got = list(csv.reader(io.StringIO(app.download_csv.click().decode("utf-8-sig"))))
-    assert got == expected
+    assert [r[: len(OUTPUT_COLUMNS)] for r in got] == expected
+    assert got[0][len(OUTPUT_COLUMNS):] == list(INPUT_COLUMNS)
     counts = summary_counts(app)
     assert set(counts) == set(OUTCOMES)
     cli_counts = pd.Series([r[1] for r in expected[1:]]).value_counts()
@@ -176,13 +173,14 @@ def test_french_export_uploaded_through_the_file_widget(tmp_path):
     assert "31/02/2026" in app.validation.value or "2026-13-05" in app.validation.value
     assert app.validation.value.count("<tr data-row=") >= invalid
     expected = cli_rows(SAMPLES / "orders_fr.csv", tmp_path)
+    app.download_format.value = "en"
     data = app.download_xlsx.click()
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     rows = [["" if v is None else str(v) for v in r] for r in book["triage"].iter_rows(
         values_only=True)]
-    assert rows == expected
+    assert [r[: len(OUTPUT_COLUMNS)] for r in rows] == expected
     about = {r[0]: r[1] for r in book["about"].iter_rows(values_only=True)}
-    assert about["Fichier"] == "commandes.csv" and about["Commandes"] == 360
+    assert about["File"] == "commandes.csv" and about["Orders"] == 360
     book.close()
 
 
@@ -198,6 +196,7 @@ def test_progress_bar_runs_in_steps_with_the_same_result(monkeypatch):
     whole = triage_frame(read_orders(SAMPLES / "orders.csv").orders, AS_OF_DT)
     pd.testing.assert_frame_equal(app.result, whole)
     assert "360 commandes triées" in app.run_status.value
+    assert app.cancel_button.layout.display == "none"  # shown only while it runs
 
 
 def test_language_switches_every_text_live():
@@ -215,6 +214,7 @@ def test_language_switches_every_text_live():
     assert "Orders 1–25 of 360" in app.result_table.count.value
     assert "Next action" in app.result_table.table.value
     assert app.download_csv.label == "Download CSV"
+    assert app.state.download_style == "en", "the files follow the page until chosen"
     assert app.mapping_head[0].value == "Information"
     assert app.chart_images[0].value != french_chart
     assert "Livré" not in app.summary.value
@@ -449,7 +449,8 @@ def test_table_shows_every_output_column_with_links_and_french_reasons(done_app)
     app = done_app
     columns = app.displayed_columns()
     assert set(OUTPUT_COLUMNS) <= set(columns)
-    assert columns[:3] == ["row", "order_id", "outcome"]
+    assert columns[:4] == ["order_id", "row", "outcome", "reason"]
+    assert set(INPUT_COLUMNS) <= set(columns)
     html = app.result_table.table.value
     for column in columns:
         assert f'data-column="{column}"' in html
@@ -490,3 +491,385 @@ def test_100k_orders_stay_responsive():
     assert table.table.value.count("<tr data-outcome=") == 25
     assert shown_count(app) == 100_000
     assert len(app.download_csv.click().splitlines()) == 100_001
+
+
+# -- issue 14: French downloads, filtered rows, heading sort, row links, counts, cancel --------
+
+
+def _french_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, so that Excel shows accents"
+    text = data.decode("utf-8-sig")
+    assert "\r\n" in text
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+def test_french_download_is_french_excel(done_app):
+    app = done_app
+    assert app.state.download_style == "fr"  # the French page's files are French
+    assert app.download_format.value == "fr"
+    rows = _french_csv(app.download_csv.click())
+    head = rows[0]
+    assert head[:4] == ["Commande", "Prochaine action", "Revérifier le", "Contacter TPOP dès le"]
+    assert head[-4:] == ["Date d'expédition", "Numéro de suivi", "Pays", "Statut du suivi"]
+    assert len(rows) == 361 and all(len(r) == len(head) for r in rows)
+    by_id = {r[0]: dict(zip(head, r, strict=True)) for r in rows[1:]}
+    result = app.result.set_index("order_id")
+    waiting = result.index[(result["outcome"] == "wait_for_activation")][0]
+    row = by_id[waiting]
+    assert row["Prochaine action"] == knowledge().tree.outcomes["wait_for_activation"].title["fr"]
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", row["Revérifier le"]), row
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", row["Contacter TPOP dès le"]), row
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", row["Date d'expédition"]), row
+    assert row["Pourquoi"] != result.loc[waiting, "reason"], "the reason in French"
+    assert row["Statut du suivi"] == "Aucun événement"
+    assert "30/11/2026" in row["Pourquoi"] or re.search(r"\d\d/\d\d/\d{4}", row["Pourquoi"])
+    assert not [r for r in rows[1:] if "{" in r[head.index("Pourquoi")]], "every placeholder"
+    assert "Belgique" in {r["Pays"] for r in by_id.values()}
+    assert any(", " in r["Passages de l'article"] for r in by_id.values())
+    assert not any(";" in r["Passages de l'article"] for r in by_id.values())
+    assert app.download_csv.filename.endswith("_fr.csv")
+    # the English / comma option remains
+    app.download_format.value = "en"
+    try:
+        english = list(csv.reader(io.StringIO(app.download_csv.click().decode("utf-8-sig"))))
+        assert english[0] == [*OUTPUT_COLUMNS, *INPUT_COLUMNS]
+    finally:
+        app.download_format.value = "fr"
+
+
+def test_french_download_neutralises_formulas():
+    content = (
+        b"order_id,shipped_at,destination_country,tracking_status\n"
+        b'"=HYPERLINK(""http://x"")",2026-11-20 09:00,FR,in_transit\n'
+        b"@SUM(A1),2026-11-20 09:00,BE,none\n"
+    )
+    app = BulkTriageApp()
+    triaged(app, "f.csv", content)
+    rows = _french_csv(app.download_csv.click())
+    assert rows[1][0] == "'=HYPERLINK(\"http://x\")" and rows[2][0] == "'@SUM(A1)"
+    book = openpyxl.load_workbook(io.BytesIO(app.download_xlsx.click()))
+    cells = [c.value for c in book["tri"]["A"]]
+    assert cells[1:] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
+
+
+def test_french_xlsx_has_links_and_the_file_columns(done_app):
+    book = openpyxl.load_workbook(io.BytesIO(done_app.download_xlsx.click()))
+    sheet = book["tri"]
+    head = [c.value for c in sheet[1]]
+    assert head[-4:] == ["Date d'expédition", "Numéro de suivi", "Pays", "Statut du suivi"]
+    col = head.index("Suivi La Poste") + 1
+    linked = [sheet.cell(i, col) for i in range(2, sheet.max_row + 1)
+              if sheet.cell(i, col).value]
+    assert linked and all(c.hyperlink is not None and c.hyperlink.target == c.value
+                          for c in linked)
+    about = {r[0]: r[1] for r in book["à propos"].iter_rows(values_only=True)}
+    assert about["Commandes"] == 360
+
+
+def test_filtered_rows_download_beside_all(done_app):
+    app, table = done_app, done_app.result_table
+    assert app.download_filtered_csv.disabled, "nothing filtered: nothing to download"
+    assert "tpop-filtered-none" in app.download_filtered_label.value
+    table.outcome.value = "contact_tpop"
+    try:
+        n = int((app.result["outcome"] == "contact_tpop").sum())
+        assert not app.download_filtered_csv.disabled
+        assert f"({n})" in app.download_filtered_label.value
+        rows = _french_csv(app.download_filtered_csv.click())
+        title = knowledge().tree.outcomes["contact_tpop"].title["fr"]
+        assert len(rows) == n + 1 and {r[1] for r in rows[1:]} == {title}
+        book = openpyxl.load_workbook(io.BytesIO(app.download_filtered_xlsx.click()),
+                                      read_only=True)
+        assert sum(1 for _ in book["tri"].iter_rows()) == n + 1
+        book.close()
+        assert len(_french_csv(app.download_csv.click())) == 361, "all stays all"
+    finally:
+        table.reset.click()
+    assert app.download_filtered_csv.disabled
+
+
+def test_clicking_a_heading_sorts_then_turns_the_order_round(done_app):
+    table = done_app.result_table
+    html = table.table.value
+    assert 'class="tpop-sort-header" data-sort="days_since_shipped"' in html
+    table.table.click_heading("days_since_shipped")
+    assert table.state.sort == "days_since_shipped" and not table.state.descending
+    assert table.sort.value == "days_since_shipped", "the dropdown follows"
+    assert 'aria-sort="ascending"' in table.table.value
+    table.table.click_heading("days_since_shipped")
+    assert table.state.descending and 'aria-sort="descending"' in table.table.value
+    first = re.search(r'tpop-col-days_since_shipped">(\d+)<', table.table.value).group(1)
+    assert int(first) == int(done_app.result["days_since_shipped"].max())
+    table.table.click_heading("no_such_column")  # ignored
+    assert table.state.sort == "days_since_shipped"
+    table.sort.value = "__file__"
+
+
+def test_each_row_links_to_the_order_assistant_with_that_order(done_app):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from tpop_kb.apps import OrderAssistantApp
+
+    html = done_app.result_table.table.value
+    links = re.findall(r'<a class="tpop-assistant-link" href="([^"]+)"', html)
+    assert len(links) == 25
+    url = links[1].replace("&amp;", "&")
+    parts = urlsplit(url)
+    assert parts.path == "order_assistant.ipynb"
+    query = dict(parse_qsl(parts.query))
+    assert query["lang"] == "fr" and query["as_of"] == AS_OF
+    order = done_app.result.iloc[1]
+    assert query["order_id"] == order["order_id"]
+    assistant = OrderAssistantApp(query=parts.query)
+    assert assistant.state.phase == "result"
+    assert f'data-outcome="{order["outcome"]}"' in assistant.outcome.value
+
+
+def test_counts_that_change_at_triage_are_explained_with_spreadsheet_lines():
+    content = (
+        b"order_id,shipped_at,destination_country,tracking_status\n"
+        b"A-1,2026-11-20 09:00,FR,in_transit\n"
+        b"A-2,2026-12-20 09:00,FR,in_transit\n"
+        b"A-3,2026-12-21 09:00,BE,none\n"
+        b"A-4,2026-12-22 09:00,FR,none\n"
+        b"A-5,pas une date,FR,none\n"
+    )
+    app = BulkTriageApp()
+    upload(app, "futur.csv", content)
+    before = dict(re.findall(r'tpop-count-(\w+)" data-count="(\d+)"', app.validation.value))
+    assert before["invalid"] == "1"
+    assert '<tr data-row="6"' in app.validation.value, "A-5 is on line 6 (header on line 1)"
+    app.as_of.value = AS_OF
+    app.run_button.click()
+    after = dict(re.findall(r'tpop-count-(\w+)" data-count="(\d+)"', app.validation.value))
+    assert after["invalid"] == "4"
+    assert 'data-why="late" data-count="3"' in app.validation.value
+    assert "3 lignes de plus sont à vérifier" in app.validation.value
+    assert "postérieure à la date du tri (26/11/2026 10:00)" in app.validation.value
+    for line in (3, 4, 5):
+        assert f'<tr data-row="{line}"' in app.validation.value
+    assert "Expédiée le 20/12/2026 09:00" in app.validation.value
+    french = _french_csv(app.download_csv.click())
+    problem = french[0].index("Problème dans la ligne")
+    assert french[2][problem] == (
+        "Expédiée le 20/12/2026 09:00, après la date du tri (26/11/2026 10:00)")
+    assert french[5][problem].startswith(
+        "shipped_at : « pas une date » n'est pas une date")  # the reader's words, in French
+    assert 'data-count="3"' in app.run_status.value
+    assert "3 lignes sont devenues à vérifier" in app.run_status.value
+    assert "l&#x27;en-tête est la ligne 1" in app.validation.value
+    rows = re.findall(r'tpop-col-row">(\d+)<', app.result_table.table.value)
+    assert rows == ["2", "3", "4", "5", "6"]
+    app.lang_toggle.value = "en"
+    assert "3 more rows are to check since the triage" in app.validation.value
+
+
+def test_cancel_stops_a_running_triage_and_shows_nothing(monkeypatch):
+    import threading
+
+    import tpop_kb.apps.bulk_triage as page
+
+    first_done, release = threading.Event(), threading.Event()
+    real = page.triage_frame
+
+    def slow(orders, as_of):
+        out = real(orders, as_of)
+        first_done.set()
+        assert release.wait(10)
+        return out
+
+    monkeypatch.setattr(page, "triage_frame", slow)
+    app = BulkTriageApp(background=True)
+    app._settings = {**app._settings, "triage": {"chunk_rows": 50}}
+    upload(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    app.as_of.value = AS_OF
+    app.run_button.click()
+    assert first_done.wait(10)
+    assert app.state.running and app.cancel_button.layout.display is None
+    assert app.run_button.disabled
+    app.cancel_button.click()
+    assert app.cancel_button.disabled and "Arrêt du tri" in app.run_status.value
+    release.set()
+    app.wait(10)
+    assert not app.state.running and app.result is None
+    assert "Tri annulé après 50 commandes sur 360" in app.run_status.value
+    assert "tpop-results-empty" in app.summary.value, "nothing half-shown"
+    assert app.download_csv.disabled and app.result_table.frame is None
+    assert app.cancel_button.layout.display == "none" and not app.run_button.disabled
+    # and it runs to the end when nobody cancels
+    app.run_button.click()
+    app.wait(10)
+    assert app.result is not None and len(app.result) == 360
+    assert "Tri annulé" not in app.run_status.value
+
+
+def test_cancel_stops_a_running_upload():
+    app = BulkTriageApp()
+    drop = app.upload
+    drop._on_message(None, {"kind": "start", "id": "u1", "name": "gros.csv", "size": 10}, [])
+    drop._on_message(None, {"kind": "chunk", "id": "u1", "offset": 0}, [memoryview(b"abcd")])
+    assert "Réception de gros.csv" in app.file_status.value
+    drop._on_message(None, {"kind": "cancel", "id": "u1"}, [])
+    assert drop.rejected["reason"] == "cancelled" and drop._pending is None
+    assert drop.sending_size == 0
+    assert "Envoi de gros.csv annulé : rien n&#x27;a été chargé." in app.file_status.value
+    assert 'data-tone="info"' in app.file_status.value and not app.state.loaded
+    drop._on_message(None, {"kind": "end", "id": "u1"}, [])  # late pieces are ignored
+    assert not app.state.loaded
+    # a file loaded before stays, and the message says so
+    upload(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    drop._on_message(None, {"kind": "start", "id": "u2", "name": "autre.csv", "size": 10}, [])
+    drop._on_message(None, {"kind": "cancel", "id": "u2"}, [])
+    assert app.state.loaded and app.state.source == "orders.csv"
+    assert "orders.csv, reste tel quel" in app.file_status.value
+
+
+def test_page_css_and_script_are_files():
+    source = (ROOT / "tpop_kb" / "apps" / "bulk_triage.py").read_text(encoding="utf-8")
+    assert "<style>{" not in source.replace("<style>{asset(", "")
+    assert "PAGE_CSS" not in source
+    from tpop_kb.apps._base import asset
+
+    css = asset("bulk_triage.css")
+    assert ".tpop-results .tpop-col-order_id" in css and "position: sticky" in css
+    assert "tpop-sort-header" in asset("bulk_triage.js")
+
+
+# -- the views, without widgets --------------------------------------------------------------
+
+from tpop_kb.apps import bulk_triage_views as views  # noqa: E402
+
+
+def test_table_view_headings_sort_links_and_escapes():
+    records = [{
+        "order_id": "<b>A&1</b>", "row": 2, "outcome": "delivered", "reason": "Delivered.",
+        "shipped_at": "2026-11-20T15:00", "tracking_status": "delivered",
+        "destination_country": "BE", "recheck_at": "", "_customer_claim": "not_received",
+        "_store_tracking_synced": False, "error": "",
+    }]
+    columns = ["order_id", "row", "outcome", "reason", "shipped_at", "tracking_status",
+               "_customer_claim", "_store_tracking_synced"]
+    html = views.table_html(records, columns, "fr", sort="row", descending=True,
+                            as_of="2026-11-26T10:00")
+    assert html.count('<button type="button" class="tpop-sort-header"') == 6
+    assert 'data-column="_customer_claim"' not in html, "hidden columns are not shown"
+    assert '<th scope="col" class="tpop-col-row" data-column="row" aria-sort="descending">' in html
+    assert 'aria-sort="none"' in html and "Trier par Ligne" in html
+    assert "<b>A" not in html and "&lt;b&gt;A&amp;1&lt;/b&gt;" in html
+    href = re.search(r'class="tpop-assistant-link" href="([^"]+)"', html).group(1)
+    assert href.startswith("order_assistant.ipynb?order_id=%3Cb%3EA%261%3C%2Fb%3E&amp;")
+    for part in ("shipped_at=2026-11-20T15%3A00", "customer_claim=not_received",
+                 "store_tracking_synced=false", "lang=fr", "as_of=2026-11-26T10%3A00"):
+        assert part in href, part
+    assert "20/11/2026 15:00" in html and "Livré" in html and "Belgique" not in html
+
+
+def test_assistant_link_leaves_out_what_is_unknown():
+    link = views.assistant_link({"order_id": "X", "shipped_at": "", "tracking_number": None,
+                                 "store_tracking_synced": None, "customer_claim": "nan"}, "en")
+    assert link == "order_assistant.ipynb?order_id=X&lang=en"
+
+
+def test_invalid_rows_are_numbered_as_the_spreadsheet_and_translated():
+    rows = [
+        {"index": 0, "order": "A", "column": "shipped_at", "value": "x",
+         "why": "'x' is not a date", "error": "shipped_at: 'x' is not a date"},
+        {"index": 3, "order": "B", "column": "shipped_at", "value": "2026-12-20 09:00",
+         "why": "'2026-12-20 09:00' is after the as-of moment 2026-11-26 10:00",
+         "error": "shipped_at: '2026-12-20 09:00' is after the as-of moment 2026-11-26 10:00"},
+    ]
+    html = views.invalid_rows_html(rows, 0, "fr", blank_lines=True)
+    assert '<tr data-row="2"' in html and '<tr data-row="5"' in html
+    assert "Expédiée le 20/12/2026 09:00, après la date du tri (26/11/2026 10:00)" in html
+    assert '<td lang="en">&#x27;x&#x27; is not a date</td>' in html
+    assert "en anglais" in html and "lignes vides" in html
+    only_known = views.invalid_rows_html(rows[1:], 2, "fr")
+    assert "en anglais" not in only_known and "2 autres lignes" in only_known
+
+
+def test_changed_rows_and_their_explanation():
+    before = ["", "", "x: bad", "", ""]
+    after = ["", "shipped_at: '2026-12-20 09:00' is after the as-of moment 2026-11-26 10:00",
+             "x: bad", "order_id: empty", ""]
+    groups = views.changed_rows(before, after)
+    assert groups == {"late": [1], "empty_id": [3]}
+    html = views.changed_html(groups, "2026-11-26 10:00", "en")
+    assert "1 more row is to check since the triage: its ship date" in html
+    assert "it has no order id" in html
+    assert views.changed_html({}, "", "fr") == ""
+
+
+def test_run_status_views():
+    running = views.run_status_html("fr", running=True, done=20000, total=100000)
+    assert "20\u202f000" in running or "20 000" in running
+    assert "Arrêt du tri" in views.run_status_html("fr", running=True, cancelling=True)
+    cancelled = views.run_status_html("en", cancelled=(50, 360))
+    assert "Triage cancelled after 50 of 360 orders: no result is shown" in cancelled
+    done = views.run_status_html("fr", finished={"total": 5, "as_of": "2026-11-26 10:00",
+                                                 "seconds": 0.04, "changed": 1})
+    assert "1 ligne est devenue à vérifier" in done
+    assert views.run_status_html("fr") == ""
+
+
+def test_moments_and_sizes():
+    assert views.moment_text("2026-11-30T08:00", "fr") == "30/11/2026 08:00"
+    assert views.moment_text("2026-12-18", "fr") == "18/12/2026"
+    assert views.moment_text("2026-11-30T08:00", "en") == "2026-11-30 08:00"
+    assert views.moment_text("", "fr") == "" and views.moment_text("soon", "fr") == "soon"
+    assert views.line_number(0) == 2
+    assert views.file_size(64 * 1024 * 1024, "fr") == "64 Mo"
+
+
+def test_a_mapping_changed_during_a_running_triage_leaves_the_result_stale(monkeypatch):
+    import threading
+
+    import tpop_kb.apps.bulk_triage as page
+
+    started, release = threading.Event(), threading.Event()
+    real = page.triage_frame
+
+    def slow(orders, as_of):
+        started.set()
+        assert release.wait(10)
+        return real(orders, as_of)
+
+    monkeypatch.setattr(page, "triage_frame", slow)
+    app = BulkTriageApp(background=True)
+    upload(app, "orders.csv", (SAMPLES / "orders.csv").read_bytes())
+    app.as_of.value = AS_OF
+    app.run_button.click()
+    assert started.wait(10)
+    app.mapping_controls["tracking_status"].value = ""  # while it runs
+    release.set()
+    app.wait(10)
+    assert app.result is not None and "tpop-stale-note" in app.stale.value
+    rows = _french_csv(app.download_csv.click())
+    status = rows[0].index("Statut du suivi")
+    assert {r[status] for r in rows[1:]} != {""}, "the files hold the orders it triaged"
+    assert app.download_filtered_csv.filename.endswith("_filtre_fr.csv")
+
+
+def test_a_french_page_shows_the_readers_row_and_file_messages_in_french():
+    """Nothing half-translated (issue 14): a row's reader message, a reader's note and a
+    file that cannot be read are French on the French page."""
+    from tpop_kb.apps.bulk_triage_views import file_message_html, why_text
+
+    error = ("shipped_at: '31/02/2026' is not a date (expected 2026-11-24, 2026-11-24 09:00, "
+             "24/11/2026 or 24/11/2026 09:00)")
+    text, in_french = why_text(error, "fr")
+    assert in_french and "n'est pas une date" in text and "is not a date" not in text
+    assert why_text(error, "en") == (error, True)
+    import html as html_lib
+
+    from conftest import widget_html
+
+    app = BulkTriageApp(lang="fr")
+    triaged(app, "x.csv", b"order_id,shipped_at\nTP-1,31/02/2026\n")
+    shown = html_lib.unescape(widget_html(app.root, styles=False))
+    assert "« 31/02/2026 » n'est pas une date" in shown and "is not a date" not in shown
+    html = file_message_html("bulk_triage.upload.unreadable", {"name": "x.csv"}, "fr",
+                             tone="error", detail="x.csv: the file is empty")
+    assert "is empty" not in html and 'lang="fr"' in html and "en anglais" not in html
+    odd = file_message_html("bulk_triage.upload.unreadable", {"name": "x.csv"}, "fr",
+                            tone="error", detail="x.csv: something no template knows")
+    assert "something no template knows" in odd and "en anglais" in odd

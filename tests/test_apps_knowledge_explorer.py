@@ -5,24 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import ipywidgets as widgets
 import pytest
+from conftest import widget_html
+from conftest import wording_leaves as leaves
 
 from tpop_kb.apps import KnowledgeExplorerApp
 from tpop_kb.apps.knowledge_explorer import FLAG_PREFIX
 
 
 def page_html(app: KnowledgeExplorerApp) -> str:
-    out: list[str] = []
-
-    def walk(widget: widgets.Widget) -> None:
-        if isinstance(widget, widgets.HTML):
-            out.append(widget.value)
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(app.root)
-    return "\n".join(out)
+    return widget_html(app.root)
 
 
 def cited(html: str) -> set[str]:
@@ -30,13 +22,6 @@ def cited(html: str) -> set[str]:
 
 
 def test_ui_texts_exist_in_both_languages(kb):
-    def leaves(node, where):
-        if isinstance(node, dict) and set(node) == {"en", "fr"}:
-            yield where, node
-        else:
-            assert isinstance(node, dict), where
-            for key, child in node.items():
-                yield from leaves(child, f"{where}.{key}")
 
     found = list(leaves(kb.ui["knowledge_explorer"], "knowledge_explorer"))
     assert len(found) > 20
@@ -119,7 +104,9 @@ def test_picking_a_flag_shows_its_rule_and_marks_its_node(tree):
         assert cited(html) == set(flag.passages)
         assert flag.text["en"].replace("'", "&#x27;")[:60] in app.detail.value
         assert flag.text["fr"].replace("'", "&#x27;")[:60] in app.detail.value
-        assert f"with {flag.fact} = {flag.value}" in app.detail.value
+        number = app.numbers[flag.after]
+        assert f"Checked for every order that passes Q{number}" in app.detail.value
+        assert flag.fact not in app.detail.value  # no raw code: the title says it
         assert re.search(rf'is-selected" data-node="{flag.after}"', app.diagram.value)
 
 
@@ -162,3 +149,141 @@ def test_the_notebook_is_thin():
     nb = nbformat.read(root / "notebooks" / "knowledge.ipynb", as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert code == ["from tpop_kb.apps import KnowledgeExplorerApp\nKnowledgeExplorerApp()"]
+
+
+# ---------------------------------------------------------------------------
+# Issue 14: the diagram selects, no raw codes, plurals, distinct questions
+# ---------------------------------------------------------------------------
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: tags, attributes and tooltips left out."""
+    html = re.sub(r"<title>.*?</title>|<style>.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_a_click_on_a_node_of_the_diagram_selects_it(tree):
+    from tpop_kb.apps.knowledge_explorer import NodeClicks
+
+    app = KnowledgeExplorerApp(lang="en")
+    assert isinstance(app.node_clicks, NodeClicks) and app.node_clicks in app.root.children
+    assert "is-selectable" in app.diagram.value
+    # the browser's script sets the node id and counts the click
+    app.node_clicks.picked = "q_abroad"
+    assert app.state.selected == ""  # nothing until the click is counted
+    app.node_clicks.clicks += 1
+    assert app.state.selected == "q_abroad" and app.picker.value == "q_abroad"
+    assert re.search(r'class="tpop-node [^"]*is-selected" data-node="q_abroad"', app.diagram.value)
+    app.node_clicks.picked = "contact_tpop"
+    app.node_clicks.clicks += 1
+    assert app.state.selected == "contact_tpop"
+    app.node_clicks.picked = "<nope>"  # not a node: ignored, no fault
+    app.node_clicks.clicks += 1
+    assert app.state.selected == "contact_tpop" and app.fault.value == ""
+
+
+def test_every_node_of_the_diagram_is_a_button_reachable_with_the_keyboard(tree):
+    app = KnowledgeExplorerApp(lang="fr", selected="q_abroad")
+    nodes = re.findall(r'<g class="tpop-node [^"]*" data-node="(\w+)"([^>]*)>', app.diagram.value)
+    assert {n for n, _ in nodes} == tree.reachable()
+    for node_id, attributes in nodes:
+        assert 'role="button"' in attributes and 'tabindex="0"' in attributes, node_id
+        assert f'aria-pressed="{"true" if node_id == "q_abroad" else "false"}"' in attributes
+        assert 'aria-label="' in attributes
+
+
+def test_the_script_and_the_style_are_real_files():
+    import inspect
+
+    from tpop_kb.apps import knowledge_explorer, knowledge_explorer_views
+    from tpop_kb.apps._base import asset
+    from tpop_kb.apps.knowledge_explorer import NodeClicks
+
+    script = asset("knowledge_explorer.js")
+    assert NodeClicks._esm == script
+    assert '"Enter"' in script and '" "' in script and "save_changes" in script
+    app = KnowledgeExplorerApp(lang="en")
+    assert asset("knowledge_explorer.css") in app.page_style.value
+    for module in (knowledge_explorer, knowledge_explorer_views):
+        assert "PAGE_CSS" not in inspect.getsource(module)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_no_raw_code_is_shown(lang, tree, kb):
+    app = KnowledgeExplorerApp(lang=lang)
+    codes = (
+        {n.fact for n in tree.questions.values()}
+        | set(tree.nodes)
+        | set(tree.flags)
+        | {f.fact for f in tree.flags.values()}
+        | set(kb.article.passages)
+    )
+    codes = {c for c in codes if "_" in c or "-" in c}  # "delivered" is also a word
+    assert "within_activation_window" in codes and "activation-delay" in codes
+    for item in ["", *app.items]:
+        app.picker.value = item
+        shown = visible_text(page_html(app))
+        for code in codes:
+            assert not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", shown), (item, code)
+        assert "(s)" not in shown
+
+
+def test_counts_are_plural_words(kb, tree):
+    from tpop_kb.apps.knowledge_explorer_views import detail_html, passage_numbers
+
+    app = KnowledgeExplorerApp(lang="fr", selected="q_abroad")
+    assert len(tree.nodes["q_abroad"].passages) == 1
+    assert "1 passage, aussi mis en évidence" in app.detail.value
+    app.picker.value = "q_delivered"
+    assert "2 passages, aussi mis en évidence" in app.detail.value
+    assert "10 questions" in app.meta.value and "résultats" in app.meta.value
+    numbers = passage_numbers(kb.article)
+    assert sorted(numbers.values()) == list(range(1, len(kb.article.passages) + 1))
+    html = detail_html(tree, kb.article, app.numbers, "q_abroad", "en")
+    assert "1 passage, also highlighted" in html
+    assert f"Passage {numbers['destination-post']}" in html
+
+
+def test_no_two_questions_read_the_same(tree):
+    for lang in ("en", "fr"):
+        texts = [tree.fill(n.text[lang]) for n in tree.questions.values()]
+        assert len(set(texts)) == len(texts), lang
+
+
+def test_every_fact_asked_has_words(tree):
+    from tpop_kb.apps.knowledge_explorer_views import fact_name
+
+    for node in tree.questions.values():
+        for lang in ("en", "fr"):
+            assert fact_name(node.fact, lang).strip(), (node.id, lang)
+    app = KnowledgeExplorerApp(lang="fr", selected="q_activation_window")
+    assert "Porte sur : les heures ouvrées depuis l&#x27;expédition" in app.detail.value
+
+
+def test_the_page_links_back_to_every_page():
+    app = KnowledgeExplorerApp(lang="fr")
+    assert '<a class="tpop-home" href="index.ipynb">← Toutes les pages</a>' in app.brand.value
+    app.lang_toggle.value = "en"
+    assert "← All pages" in app.brand.value
+
+
+def test_the_views_need_no_widget(kb, tree):
+    from tpop_kb.apps import knowledge_explorer_views as views
+    from tpop_kb.diagram import question_numbers
+
+    article = kb.article
+    meta = views.meta_html(article, "9.9", tree, "en")
+    assert '<code class="tpop-kb-version">9.9</code>' in meta
+    assert f"{len(article.passages)} passages · {len(tree.questions)} questions" in meta
+    first = next(iter(article.passages))
+    html = views.passages_html(article, [first], {first: ["Q<1>"]}, "fr", selection=True)
+    assert "has-selection" in html and "Utilisé par : Q&lt;1&gt;" in html
+    assert html.count('data-cited="true"') == 1
+    assert "Passage 1</strong>" in html
+    numbers = question_numbers(tree)
+    assert views.item_label(tree, numbers, "q_valid", "en").startswith("Q1 · ")
+    assert views.item_short(tree, numbers, "contact_tpop", "fr") == tree.fill(
+        tree.nodes["contact_tpop"].title["fr"]
+    )
+    svg = views.diagram_html(tree, kb, "en", "q_valid")
+    assert "is-selectable" in svg and 'aria-pressed="true"' in svg

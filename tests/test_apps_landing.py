@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import ipywidgets as widgets
 import pytest
+from conftest import widget_html
 
 from tpop_kb import knowledge
 from tpop_kb.apps import LandingApp
-from tpop_kb.apps._base import esc, t
+from tpop_kb.apps._base import esc, wording
 from tpop_kb.apps.landing import PAGES, notebooks_dir
 from tpop_kb.apps.style import TONES, style_widget
 
@@ -18,16 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def page_html(app: LandingApp) -> str:
     """Every HTML text the page shows, in order."""
-    out: list[str] = []
-
-    def walk(widget: widgets.Widget) -> None:
-        if isinstance(widget, widgets.HTML):
-            out.append(widget.value)
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(app.root)
-    return "\n".join(out)
+    return widget_html(app.root)
 
 
 @pytest.fixture
@@ -37,15 +28,7 @@ def notebooks(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_ui_texts_exist_in_both_languages():
-    def leaves(node, where):
-        if isinstance(node, dict) and set(node) == {"en", "fr"}:
-            yield where, node
-        else:
-            assert isinstance(node, dict), f"ui.yaml {where}: expected a mapping or {{en, fr}}"
-            for key, child in node.items():
-                yield from leaves(child, f"{where}.{key}")
-
+def test_ui_texts_exist_in_both_languages(leaves):
     ui = knowledge().ui
     assert {"common", "landing"} <= set(ui)
     for section in ("common", "landing"):
@@ -69,7 +52,7 @@ def test_root_classes_and_no_display(notebooks):
 def test_texts_in_each_language(lang, notebooks):
     kb = knowledge()
     html = page_html(LandingApp(lang=lang, notebooks=notebooks))
-    assert t("landing.title", lang) in html
+    assert wording("landing.title", lang) in html
     assert kb.article.title[lang].replace("'", "&#x27;") in html
     assert f'href="{kb.article.source_url}"' in html
     assert 'datetime="2024-09-12"' in html
@@ -79,7 +62,7 @@ def test_texts_in_each_language(lang, notebooks):
         assert f"<strong>{value}</strong>" in html
     assert "{" not in html.split("</style>", 1)[1]  # every placeholder filled
     for key, _ in PAGES:
-        assert t(f"landing.pages.{key}.title", lang).replace("'", "&#x27;") in html
+        assert wording(f"landing.pages.{key}.title", lang) in html
 
 
 def test_toggle_switches_language_live(notebooks):
@@ -237,3 +220,89 @@ def test_article_watch_offline_never_blocks(monkeypatch, tmp_path):
     assert result.status == "unavailable"
     assert 'data-status="unavailable"' in app.watch_banner.value
     assert "Impossible de vérifier" in app.watch_banner.value
+    # nothing half-translated: the reason is in French too
+    assert "connexion impossible" in app.watch_banner.value
+    assert "could not connect" not in app.watch_banner.value
+
+
+# ---------------------------------------------------------------------------
+# What every page shares (_base): the language kept in the browser, the tab's title,
+# the "All pages" link
+# ---------------------------------------------------------------------------
+
+
+def test_every_page_has_a_tab_title_in_both_languages(kb):
+    from tpop_kb.apps import __all__ as apps
+    from tpop_kb.apps._base import page_title
+
+    titles = kb.ui["common"]["page_titles"]
+    assert set(titles) == {"landing", *(k for k, _ in PAGES)}
+    assert len(apps) == len(titles)
+    assert page_title("order_assistant", "fr") == "Assistant commande — TPOP"
+    assert page_title("order_assistant", "en") == "Order assistant — TPOP"
+    for key in titles:
+        for lang in ("fr", "en"):
+            assert page_title(key, lang).endswith(" — TPOP"), (key, lang)
+
+
+def test_the_page_session_follows_the_language_both_ways(notebooks):
+    from tpop_kb.apps._base import PageSession
+
+    app = LandingApp(lang="fr", notebooks=notebooks, watch=False)
+    session = app.session
+    assert isinstance(session, PageSession) and session in app.root.children
+    assert session.layout.display == "none"
+    assert (session.lang, session.title) == ("fr", "Base de connaissances du support — TPOP")
+    # the browser found "en" in the link or in its storage: the whole page follows
+    session.lang = "en"
+    assert app.state.lang == "en" and app.lang_toggle.value == "en"
+    assert "Postal tracking knowledge base" in page_html(app)
+    assert session.title == "Support knowledge base — TPOP"
+    # the toggle tells the browser (which stores it and writes it in the address)
+    app.lang_toggle.value = "fr"
+    assert session.lang == "fr" and session.title.startswith("Base de connaissances")
+
+
+def test_the_session_script_is_a_real_file_that_keeps_the_language():
+    from tpop_kb.apps._base import PageSession, asset
+
+    script = asset("common.js")
+    assert PageSession._esm == script
+    for needed in ("localStorage", "tpop-lang", "document.title", "replaceState",
+                   'searchParams.set("lang"', "export default"):
+        assert needed in script, needed
+
+
+@pytest.mark.parametrize("lang, text", [("fr", "← Toutes les pages"), ("en", "← All pages")])
+def test_the_all_pages_link(lang, text):
+    from tpop_kb.apps._base import home_link
+
+    html = home_link(lang)
+    assert 'href="index.ipynb"' in html and 'class="tpop-home-link"' in html
+    assert esc(text) in html
+
+
+def test_the_shared_style_is_a_real_file():
+    from tpop_kb.apps._base import asset
+
+    css = asset("common.css")
+    assert ".tpop-app" in css and css in style_widget().value
+
+
+def test_landing_views_without_widgets(notebooks):
+    from tpop_kb.apps.landing_views import about_html, pages_html, watch_html
+
+    html = pages_html("en", ["training.ipynb"])
+    assert html.count("tpop-page-link") == 1 and 'href="training.ipynb"' in html
+    assert html.count("Coming soon") == len(PAGES) - 1
+    assert "<strong>" in about_html("fr")
+    assert 'data-status="checking"' in watch_html(None, "fr")
+
+
+@pytest.mark.parametrize("name", ["OrderAssistantApp", "BulkTriageApp", "TrainingApp",
+                                  "KnowledgeExplorerApp"])
+def test_every_page_links_back_to_all_pages(name):
+    import tpop_kb.apps as apps
+
+    app = getattr(apps, name)(lang="en")
+    assert 'href="index.ipynb"' in widget_html(app.root)

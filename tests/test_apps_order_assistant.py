@@ -9,11 +9,15 @@ import re
 
 import ipywidgets as widgets
 import pytest
+from conftest import widget_html
+from conftest import wording_leaves as leaves
 
 from tpop_kb import knowledge, order_from_record, triage_order
 from tpop_kb.apps import OrderAssistantApp
-from tpop_kb.apps._base import t
+from tpop_kb.apps import order_assistant_views as views
+from tpop_kb.apps._base import asset, wording
 from tpop_kb.apps.order_assistant import page_query
+from tpop_kb.orders import parse_datetime
 from tpop_kb.replies import drafts
 
 AS_OF = dt.datetime(2026, 11, 26, 10, 0)  # a Thursday
@@ -22,18 +26,7 @@ NUMBER = "LA123456785FR"
 
 def page_html(app: OrderAssistantApp) -> str:
     """Every HTML text the page shows (visible widgets only), in order."""
-    out: list[str] = []
-
-    def walk(widget: widgets.Widget) -> None:
-        if getattr(widget.layout, "display", None) == "none":
-            return
-        if isinstance(widget, widgets.HTML) and not widget.value.startswith("<style>"):
-            out.append(widget.value)
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(app.root)
-    return "\n".join(out)
+    return widget_html(app.root, visible_only=True, styles=False)
 
 
 def visible(widget: widgets.Widget) -> bool:
@@ -75,7 +68,7 @@ def test_page_structure_and_hooks():
     assert app.state.phase == "form"
     assert visible(app.placeholder) and not visible(app.questions)
     assert not visible(app.outcome) and not visible(app.drafts_box)
-    assert t("order_assistant.start_hint", "fr").split("«")[0] in html.unescape(
+    assert wording("order_assistant.start_hint", "fr", plain=True).split("«")[0] in html.unescape(
         app.placeholder.value
     )
 
@@ -359,17 +352,24 @@ def test_tracking_number_with_a_wrong_check_digit_is_flagged():
     assert "tpop-tracking-warning" in app.outcome.value
 
 
-def test_copy_buttons_copy_the_textarea_and_hold_no_customer_data():
+def test_copy_buttons_name_their_textarea_and_hold_no_code_or_customer_data():
     app = new_app()
     paste_and_triage(app, PASTES["contact_tpop"][0])
-    for title in app.draft_titles:
-        button = re.search(r"<button[^>]*>", title.value).group(0)
-        assert 'class="tpop-copy"' in button and "onclick=" in button
-        handler = html.unescape(re.search(r'onclick="([^"]*)"', button).group(1))
-        assert "navigator.clipboard.writeText(t.value)" in handler
-        assert "execCommand('copy')" in handler
-        assert "TP-5" not in handler and NUMBER not in handler
+    shown = [t for t, b in zip(app.draft_titles, app.draft_boxes, strict=True) if visible(b)]
+    assert len(shown) == 2
+    for title in shown:
+        buttons = re.findall(r"<button[^>]*>", title.value)
+        assert len(buttons) == 2  # this draft, and the same draft in English
+        assert 'data-target=".tpop-draft-text textarea"' in buttons[0]
+        assert 'data-target=".tpop-draft-other textarea"' in buttons[1]
+        for button in buttons:
+            assert 'class="tpop-copy' in button
+            assert "onclick" not in button  # the page's script file does the copying
+            assert "TP-5" not in button and NUMBER not in button
     assert all("tpop-draft" in box._dom_classes for box in app.draft_boxes)
+    script = asset("order_assistant.js")
+    assert "navigator.clipboard.writeText(box.value)" in script
+    assert 'document.execCommand("copy")' in script
 
 
 # ---------------------------------------------------------------------------
@@ -513,13 +513,6 @@ def test_questions_switch_language_too(tree):
 
 
 def test_every_page_text_exists_in_both_languages():
-    def leaves(node, where):
-        if isinstance(node, dict) and set(node) == {"en", "fr"}:
-            yield where, node
-        else:
-            assert isinstance(node, dict), where
-            for key, child in node.items():
-                yield from leaves(child, f"{where}.{key}")
 
     found = list(leaves(knowledge().ui["order_assistant"], "order_assistant"))
     assert len(found) > 50
@@ -613,3 +606,322 @@ def test_an_unconfirmed_destination_link_says_so():
                              f"Tracking number: {NUMBER}\nCountry: Denmark\nStatus: none\n")
     app.triage_button.click()
     assert "tpop-destination-unconfirmed" in app.outcome.value
+
+
+# ---------------------------------------------------------------------------
+# Issue 14: a whole working day on this page
+# ---------------------------------------------------------------------------
+
+
+def type_into(app: OrderAssistantApp, index: int, text: str) -> None:
+    """What the browser does when the agent types in a draft: the value changes."""
+    app.draft_texts[index].value = text
+
+
+def test_language_switch_keeps_the_edits_of_a_draft():
+    app = new_app()
+    paste_and_triage(app, PASTES["wait_for_activation"][0])
+    original = app.draft_texts[0].value
+    assert original.startswith("Bonjour")
+    type_into(app, 0, original + "\nAnna, service client")
+    assert "tpop-draft-edited" in app.draft_titles[0].value
+    assert visible(app.draft_resets[0])
+    app.lang_toggle.value = "en"
+    # The edited draft keeps its text (French) and says so, in the page's language.
+    assert app.draft_texts[0].value.endswith("Anna, service client")
+    head = app.draft_titles[0].value
+    assert 'data-lang="fr"' in head and "To the customer · in French" in head
+    assert "Your edits are kept" in head
+    assert app.draft_resets[0].description == "Replace with the new draft"
+    # A draft not edited follows the page.
+    assert not visible(app.draft_boxes[1]) or app.draft_texts[1].value.startswith("Hello")
+    # Back to French: still the edited text; then the agent asks for the new draft.
+    app.lang_toggle.value = "fr"
+    assert app.draft_texts[0].value.endswith("Anna, service client")
+    app.lang_toggle.value = "en"
+    app.draft_resets[0].click()
+    assert app.draft_texts[0].value.startswith("Hello")
+    assert "tpop-draft-edited" not in app.draft_titles[0].value
+    assert not visible(app.draft_resets[0])
+
+
+def test_edits_survive_a_new_answer_but_not_a_new_order():
+    app = new_app()
+    paste_and_triage(app, PASTES["wait_for_activation"][0])
+    type_into(app, 0, "Bonjour, texte à moi.")
+    app.as_of_input.value = "2026-11-26T11:00"  # the answer is worked out again
+    assert app.draft_texts[0].value == "Bonjour, texte à moi."
+    app.clear_button.click()
+    paste_and_triage(app, PASTES["wait_for_activation"][0])
+    assert app.draft_texts[0].value.startswith("Bonjour,\n") or app.draft_texts[0].value != (
+        "Bonjour, texte à moi.")
+    assert "tpop-draft-edited" not in app.draft_titles[0].value
+
+
+def test_drafts_say_who_they_are_for_and_their_language_and_copy_the_other():
+    app = new_app()
+    paste_and_triage(app, PASTES["contact_tpop"][0])
+    customer, tpop = app.draft_titles[0].value, app.draft_titles[1].value
+    assert "Au client · en français" in customer and 'data-to="customer"' in customer
+    assert "Au support TPOP · en français" in tpop and 'data-to="tpop"' in tpop
+    assert "Copier en anglais" in customer
+    english = drafts(app.decision, "en")
+    other = html.unescape(app.draft_others[0].value)
+    assert "Le même brouillon en anglais" in other
+    assert english[0].text in other and 'lang="en"' in other
+    app.lang_toggle.value = "en"
+    assert "To the customer · in English" in app.draft_titles[0].value
+    assert "Copy in French" in app.draft_titles[0].value
+    assert drafts(app.decision, "fr")[1].text in html.unescape(app.draft_others[1].value)
+
+
+def test_step_through_answers_are_written_into_the_fields():
+    app = new_app()
+    paste_and_triage(app, f"Order id: Q1\nShipped at: 2026-11-19 16:45\nTracking: {NUMBER}")
+    assert (app.status_input.value, app.country_input.value) == ("", "")
+    app.answer_buttons[1].click()  # delivered: no (no field holds that alone)
+    assert app.status_input.value == ""
+    app.answer_buttons[1].click()  # waiting at a post office: no
+    app.answer_buttons[1].click()  # any event: no -> "no event yet"
+    assert app.status_input.value == "none"
+    app.answer_buttons[1].click()  # abroad: no -> France
+    assert app.country_input.value == "FR"
+    assert outcome_code(app) == "tracking_silent"
+    # The path still says these were the agent's answers.
+    assert 'data-node="q_abroad" data-source="you"' in app.outcome.value
+    assert 'data-node="q_tracking_active" data-source="you"' in app.outcome.value
+    app.back_button.click()  # Back takes the answer out of the field again
+    assert app.country_input.value == "" and 'data-node="q_abroad"' in app.question.value
+    app.back_button.click()
+    assert app.status_input.value == ""
+    app.answer_buttons[0].click()  # any event: yes -> in transit
+    assert app.status_input.value == "in_transit"
+    app.dont_know_button.click()  # abroad: not known -> nothing written
+    assert app.country_input.value == ""
+    assert "order_id=Q1" in app.lookup_query() and "tracking_status=in_transit" in (
+        app.lookup_query())
+
+
+def test_claim_answers_go_into_the_claim_field():
+    app = new_app()
+    paste_and_triage(app, "Order id: C1\nShipped at: 2026-11-01 10:00\nStatus: delivered\n")
+    assert 'data-node="q_claim"' in app.question.value
+    app.answer_buttons[1].click()  # not received
+    assert app.claim_input.value == "not_received"
+    assert outcome_code(app) == "delivered_go_to_post_office"
+
+
+def test_dont_know_explains_what_it_does_on_this_page():
+    app = new_app()
+    paste_and_triage(app, f"Order id: Q1\nShipped at: 2026-11-19 16:45\nTracking: {NUMBER}")
+    for lang, words in (("fr", ("« Je ne sais pas »", "« Non »", "« ← Retour »")),
+                        ("en", ("“I don't know”", "“No”", "“← Back”"))):
+        app.lang_toggle.value = lang
+        hint = html.unescape(app.dont_know_hint.value)
+        for word in words:
+            assert word in hint, (lang, hint)
+        for other_page in ("bulk", "masse", "file", "fichier"):
+            assert other_page not in hint.lower()
+        assert app.dont_know_button.tooltip == hint
+
+
+def test_a_ship_date_without_a_time_is_never_shown_as_midnight():
+    app = new_app()
+    paste_and_triage(app, f"Order id: D1\nShipped at: 2026-10-14\nTracking: {NUMBER}\n"
+                          "Status: in transit\nCountry: France")
+    assert outcome_code(app) == "contact_tpop"
+    shown = page_html(app) + "".join(t.value for t in app.draft_texts)
+    assert "00:00" not in shown and "23:59" not in shown
+    assert "heure non précisée" in app.field_hints["shipped_at"].value
+    assert "tpop-time-not-given" in app.outcome.value
+    support = app.draft_texts[1].value
+    assert "2026-10-14" in support and "2026-10-14 00:00" not in support
+
+
+def test_as_of_says_now_only_while_it_follows_the_clock(monkeypatch):
+    import tpop_kb.apps.order_assistant as module
+
+    clock = {"now": dt.datetime(2026, 11, 26, 9, 0)}
+    monkeypatch.setattr(module, "now_paris", lambda: clock["now"])
+    app = OrderAssistantApp(query="")
+    assert 'data-now="true"' in app.as_of_hint.value and "Maintenant" in app.as_of_hint.value
+    # An hour later the answer is asked: it is judged now, not when the page was opened.
+    clock["now"] = dt.datetime(2026, 11, 26, 10, 0)
+    paste_and_triage(app, PASTES["wait_for_activation"][0])
+    assert app.state.as_of == "2026-11-26T10:00"
+    assert app.decision.as_of == dt.datetime(2026, 11, 26, 10, 0)
+    # A typed moment is not "now", whatever the clock says, until "Now" is clicked.
+    app.as_of_input.value = "2026-11-26T09:30"
+    assert 'data-now="false"' in app.as_of_hint.value
+    assert "Maintenant, heure de Paris" not in html.unescape(app.as_of_hint.value)
+    assert "Moment saisi" in html.unescape(app.as_of_hint.value)
+    clock["now"] = dt.datetime(2026, 11, 26, 11, 30)
+    app.triage_button.click()
+    assert app.state.as_of == "2026-11-26T09:30"  # typed: kept
+    assert "as_of=2026-11-26T09%3A30" in app.lookup_query()
+    app.as_of_now.click()
+    assert app.state.as_of == "2026-11-26T11:30" and 'data-now="true"' in app.as_of_hint.value
+    assert "as_of=" not in app.lookup_query()  # the clock's moment is not kept in links
+
+
+def test_the_country_list_holds_countries_only():
+    app = new_app()
+    for lang in ("fr", "en"):
+        app.lang_toggle.value = lang
+        labels = [label for label, _ in app.country_input.options]
+        codes = [code for _, code in app.country_input.options][1:]
+        assert not [x for x in labels if "pseudo" in x.lower()]
+        assert not {"XA", "XB", "ZZ", "EU", "UN"} & set(codes)
+        assert all(re.fullmatch(r"[A-Z]{2}", c) for c in codes)
+        assert {"FR", "BE", "DE", "US"} <= set(codes) and len(codes) > 150
+
+
+def test_each_new_question_and_answer_is_handed_to_the_page_script():
+    app = new_app()
+    assert app.script.run == 0
+    paste_and_triage(app, f"Order id: Q1\nShipped at: 2026-11-19 16:45\nTracking: {NUMBER}")
+    assert app.script.focus == "question" and app.script.lookup == ""
+    first = app.script.run
+    assert f'data-run="{first}"' in app.question.value
+    answer_all(app, {})
+    assert app.script.focus == "answer" and app.script.run > first
+    assert f'data-run="{app.script.run}"' in app.outcome.value
+    assert app.script.lookup == app.lookup_query()
+    assert app.script.label.startswith("Q1 · ")
+    run = app.script.run
+    app.lang_toggle.value = "en"  # a language switch is not a new answer: no focus move
+    assert app.script.run == run and app.script.texts["heading"] == "Recent lookups in this tab"
+    reopened = new_app(query=app.script.lookup)  # the kept link brings the answer back
+    assert reopened.decision.code == app.decision.code == "tracking_silent"
+    assert reopened.lang == "fr"  # the language it was given in
+
+
+def test_style_and_script_are_files():
+    import tpop_kb.apps.order_assistant as module
+
+    app = new_app()
+    css = asset("order_assistant.css")
+    assert app.page_style.value == f"<style>{css}</style>"
+    assert "@media print" in css and "@page" in css and ":focus-visible" in css
+    assert not hasattr(module, "PAGE_CSS") and not hasattr(module, "_COPY_JS")
+    assert module.PageScript._esm == asset("order_assistant.js")
+    assert app.script in app.form.children
+
+
+# ---------------------------------------------------------------------------
+# The view functions, without widgets
+# ---------------------------------------------------------------------------
+
+
+def decision_for(record: dict[str, str], answers: dict[str, str] | None = None):
+    return triage_order(order_from_record(record), AS_OF, answers=answers or {})
+
+
+def test_outcome_card_view_from_plain_data(tree):
+    decision = decision_for({"order_id": "V<1>", "shipped_at": "2026-11-25 15:00",
+                             "tracking_number": NUMBER, "tracking_status": "none",
+                             "destination_country": "FR"})
+    card = views.outcome_card(decision, "en", run=7)
+    assert 'data-outcome="wait_for_activation"' in card and 'data-run="7"' in card
+    assert '<h2 class="tpop-outcome-title" tabindex="-1">' in card
+    assert "Order V&lt;1&gt;" in card and "V<1>" not in card
+    assert "Fri 27 Nov 15:00" in card and "in 1 working day" in card
+    assert 'data-source="order"' in card and 'data-source="you"' not in card
+    french = views.outcome_card(decision, "fr")
+    assert "ven. 27 nov. 15:00" in french and 'lang="fr"' in french
+
+
+def test_path_items_view_says_where_each_answer_came_from():
+    decision = decision_for({"order_id": "V2"}, {"shipped": "yes", "delivered": "no"})
+    items = views.path_items(decision, decision.path, "fr", asked=["shipped"],
+                             assumed=["delivered"])
+    assert 'data-node="q_shipped" data-source="you"' in items
+    assert 'data-node="q_delivered" data-source="assumed"' in items
+    assert 'data-node="q_valid" data-source="order"' in items
+    assert "(votre réponse)" in items and "« Je ne sais pas »" in items
+
+
+def test_dates_view_with_and_without_a_time():
+    timed = decision_for({"order_id": "V3", "shipped_at": "2026-11-20 15:00",
+                          "tracking_status": "in_transit"})
+    assert "2026-11-20 15:00" in views.dates_section(timed, "en")
+    day = decision_for({"order_id": "V3", "shipped_at": "2026-11-20",
+                        "tracking_status": "in_transit"})
+    section = views.dates_section(day, "en")
+    assert "tpop-time-not-given" in section and "time not given" in section
+    assert "00:00" not in section and "23:59" not in section
+    assert "<code>2026-11-20</code>" in section
+
+
+def test_question_card_and_dont_know_views():
+    decision = decision_for({"order_id": "V4", "shipped_at": "2026-11-19 16:45",
+                             "tracking_number": NUMBER})
+    step = decision.unknown_steps[0]
+    card = views.question_card(decision, step, "en", asked=[], run=3)
+    assert "Question 1 of 4" in card and 'data-run="3"' in card and 'tabindex="-1"' in card
+    assert 'data-passage="delivered-situation"' in card
+    hint = html.unescape(views.dont_know_hint(decision, step, "en"))
+    assert "“No”" in hint and "bulk" not in hint.lower()
+
+
+def test_draft_views():
+    decision = decision_for({"order_id": "V<5>", "shipped_at": "2026-11-25 15:00",
+                             "tracking_status": "none", "destination_country": "FR"})
+    fr, en = drafts(decision, "fr")[0], drafts(decision, "en")[0]
+    head = views.draft_head(fr, "en", text_lang="fr", edited=True, other=en)
+    assert "To the customer · in French" in head and 'data-lang="fr"' in head
+    assert "Copy in English" in head and "tpop-draft-edited" in head
+    assert "V<5>" not in head
+    other = views.draft_other(en, "fr")
+    assert "Le même brouillon en anglais" in other
+    assert "V&lt;5&gt;" in other and "V<5>" not in other
+    assert views.drafts_intro("fr", False).count("tpop-no-reply") == 1
+
+
+def test_form_views():
+    assert views.as_of_hint(None, "demain", "fr", now=False).count("tpop-as-of-error") == 1
+    now = views.as_of_hint(AS_OF, "2026-11-26T10:00", "en", now=True)
+    assert 'data-now="true"' in now and "Now, Paris time" in now
+    typed = views.as_of_hint(AS_OF, "2026-11-26T10:00", "en", now=False)
+    assert 'data-now="false"' in typed and "Typed moment" in typed
+    day = views.shipped_hint(parse_datetime("2026-11-20"), "2026-11-20", "en", choose=False)
+    assert "time not given" in day and "00:00" not in day
+    midnight = parse_datetime("2026-11-20 00:00")  # a time given as midnight is shown
+    assert "00:00" in views.shipped_hint(midnight, "2026-11-20 00:00", "en", choose=False)
+    assert "choose the right one" in views.shipped_hint(None, "", "en", choose=True)
+    assert "is not a date" in views.shipped_hint(None, "someday", "en", choose=False)
+    assert "The fields below fill in" in views.paste_feedback(None, None, None, "en")
+
+
+def test_written_answers_stay_when_the_answer_is_asked_again_and_back_spares_hand_edits():
+    app = new_app()
+    paste_and_triage(app, f"Order id: Q1\nShipped at: 2026-11-19 16:45\nTracking: {NUMBER}")
+    answer_all(app, {"q_delivered": "no", "q_at_post_office": "no", "q_tracking_active": "no",
+                     "q_abroad": "no"})
+    assert (app.status_input.value, app.country_input.value) == ("none", "FR")
+    app.triage_button.click()  # again: the fields now say it, nothing is asked
+    assert app.state.phase == "result" and app.state.asked == []
+    assert outcome_code(app) == "tracking_silent"
+    app2 = new_app()
+    paste_and_triage(app2, f"Order id: Q1\nShipped at: 2026-11-19 16:45\nTracking: {NUMBER}")
+    answer_all(app2, {"q_delivered": "no", "q_at_post_office": "no",
+                      "q_tracking_active": "no", "q_abroad": "no"})
+    app2.country_input.value = "BE"  # changed by hand after the answer was written
+    app2.back_button.click()
+    assert app2.country_input.value == "BE"
+
+
+def test_the_french_page_shows_field_errors_in_french():
+    """Nothing half-translated (issue 14): a ship date that is not a date."""
+    import datetime as dt
+    import html as html_lib
+
+    from tpop_kb import order_from_record, triage_order
+    from tpop_kb.apps.order_assistant_views import errors_section
+
+    decision = triage_order(order_from_record({"order_id": "TP-9", "shipped_at": "31/02/2026"}),
+                            dt.datetime(2026, 11, 26, 10, 0))
+    french = html_lib.unescape(errors_section(decision, "fr"))
+    assert "« 31/02/2026 » n'est pas une date" in french and "is not a date" not in french
+    english = html_lib.unescape(errors_section(decision, "en"))
+    assert "'31/02/2026' is not a date" in english

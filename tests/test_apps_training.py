@@ -8,6 +8,8 @@ from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
+from conftest import widget_html
+from conftest import wording_leaves as leaves
 
 from tpop_kb import knowledge
 from tpop_kb.apps import TrainingApp
@@ -18,18 +20,7 @@ CASES = scenarios()
 
 
 def page_html(app: TrainingApp) -> str:
-    out: list[str] = []
-
-    def walk(widget: widgets.Widget) -> None:
-        if isinstance(widget, widgets.HTML) and widget.layout.display != "none":
-            out.append(widget.value)
-        if getattr(widget, "layout", None) is not None and widget.layout.display == "none":
-            return
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(app.root)
-    return "\n".join(out)
+    return widget_html(app.root, visible_only=True)
 
 
 def visible_buttons(app: TrainingApp) -> list[widgets.Button]:
@@ -54,13 +45,6 @@ def play(app: TrainingApp, wrong_at: set[int] = frozenset()) -> None:
 
 
 def test_ui_texts_exist_in_both_languages(kb):
-    def leaves(node, where):
-        if isinstance(node, dict) and set(node) == {"en", "fr"}:
-            yield where, node
-        else:
-            assert isinstance(node, dict), where
-            for key, child in node.items():
-                yield from leaves(child, f"{where}.{key}")
 
     for section in ("training", "diagram"):
         found = list(leaves(kb.ui[section], section))
@@ -89,8 +73,10 @@ def test_picking_a_scenario_loads_it_and_shows_its_first_question(tree):
     case = CASES["ghent-day-3-silent"]
     html = page_html(app)
     assert case.story["en"].replace("'", "&#x27;") in html
-    assert "LA917400293FR" in html and "Belgique" in html
-    assert "Question 1 of 8" in html
+    assert "LA917400293FR" in html and "Belgium" in html and "Belgique" not in html
+    # one numbering: the tree's Q-number, no "Question n of m" beside it
+    assert '<span class="tpop-badge">Q1</span>' in app.question.value
+    assert not re.search(r"Question \d+ (of|sur) \d+", html)
     root = tree.nodes[tree.root]
     assert [b.description for b in visible_buttons(app)] == [
         tree.answer_label(root, a, "en") for a in root.answers
@@ -105,7 +91,7 @@ def test_a_right_answer_and_a_wrong_one_get_feedback_and_count():
     click_answer(app, wrong)
     assert 'data-correct="false"' in app.feedback.value
     assert "La bonne réponse : Oui" in app.feedback.value
-    assert 'data-passage="use-platform"' in app.feedback.value
+    assert re.findall(r'data-passage="([\w-]+)"', app.feedback.value) == ["use-platform"]
     assert all(b.disabled for b in visible_buttons(app))
     styles = {b.description: b.button_style for b in visible_buttons(app)}
     assert styles == {"Oui": "success", "Non": "danger"}
@@ -128,7 +114,7 @@ def test_a_right_answer_and_a_wrong_one_get_feedback_and_count():
     html = page_html(app)
     assert 'data-correct="true"' in html
     assert 'data-outcome="not_shipped"' in html
-    assert "2 bonnes réponses sur 3 pour ce scénario." in html
+    assert "Bonnes réponses pour ce scénario : 2 sur 3." in html
     assert 'data-right="2" data-total="3"' in html
     assert "2 / 3 bonnes réponses" in html
     # The path on the tree, and the scenario to review (marked ✗ in the picker).
@@ -170,8 +156,13 @@ def test_next_scenario_random_then_in_order_and_new_session():
     app.restart_button.click()
     assert app.state.scenario_id == ids[1]
     assert app.new_session_button.layout.display == ""
-    app.new_session_button.click()
+    app.new_session_button.click()  # asks first: nothing is cleared yet
+    assert app.state.total > 0 and app.state.results
+    assert app.confirm.layout.display == "" and app.new_session_button.layout.display == "none"
+    assert "Commencer une nouvelle session ?" in app.confirm_text.value
+    app.confirm_yes.click()
     assert (app.state.right, app.state.total, app.state.results) == (0, 0, {})
+    assert app.confirm.layout.display == "none"
 
 
 def test_a_replayed_scenario_leaves_the_review():
@@ -181,7 +172,8 @@ def test_a_replayed_scenario_leaves_the_review():
     app.restart_button.click()
     play(app)
     assert "No scenario to review so far." in page_html(app)
-    assert "1 scenario(s) done, 1 without a mistake" in page_html(app)
+    assert "1 scenario done (1 without a mistake)" in page_html(app)
+    assert "(s)" not in page_html(app)
 
 
 def test_the_action_choices_are_plausible_and_stable(tree):
@@ -217,13 +209,13 @@ def test_the_reason_for_the_activation_window_names_the_deadline():
 def test_the_language_toggle_switches_every_text_live():
     app = TrainingApp(lang="fr", scenario="ghent-day-3-silent")
     french = page_html(app)
-    assert "Formation" in french and "Question 1 sur 8" in french
+    assert "Formation" in french and "Répondez d&#x27;après le message du client" in french
     assert app.next_button.description == "Scénario suivant"
     app.lang_toggle.value = "en"
     english = page_html(app)
     assert app.state.scenario_id == "ghent-day-3-silent"
     assert app.picker.value == "ghent-day-3-silent"
-    assert "Training" in english and "Question 1 of 8" in english
+    assert "Training" in english and "Answer from the customer&#x27;s message" in english
     assert "Formation" not in english
     assert app.next_button.description == "Next scenario"
     assert [b.description for b in visible_buttons(app)] == ["Yes", "No"]
@@ -308,3 +300,141 @@ def test_a_broken_scenario_file_is_explained_on_the_page(monkeypatch):
     assert app.toolbar.layout.display == "none" and app.body.layout.display == "none"
     app.lang_toggle.value = "fr"
     assert "Les scénarios de formation sont illisibles" in page_html(app)
+
+
+# ---------------------------------------------------------------------------
+# Issue 14: the views (no widget), one numbering, facts in words, the deciding
+# passage, the new-session question, the link back to every page
+# ---------------------------------------------------------------------------
+
+
+def test_the_case_card_gives_the_order_facts_in_words(kb, tree):
+    from tpop_kb.apps.training_views import case_html
+
+    case = CASES["delivered-store-never-updated"]  # raw "delivered" and "0"
+    decision = run(case)
+    columns = kb.columns["columns"]
+    french = case_html(case, decision, tree, columns, 3, 39, "fr")
+    cells = dict(re.findall(r'<tr data-field="(\w+)"><th>[^<]*</th><td>(.*?)</td></tr>', french))
+    assert cells["tracking_status"] == "livré"
+    assert cells["store_tracking_synced"] == "Non"
+    assert cells["destination_country"] == "France"
+    assert cells["shipped_at"] == "lun. 9 nov. 2026 à 10:00"
+    assert "<th>Statut du suivi</th><td>livré</td>" in french
+    assert "Scénario 3 sur 39" in french
+    english = case_html(case, decision, tree, columns, 3, 39, "en")
+    assert "<th>Tracking status</th><td>delivered</td>" in english
+    assert "<td>No</td>" in english and ">0<" not in english
+    claim = CASES["delivered-still-not-received"]
+    html = case_html(claim, run(claim), tree, columns, 1, 1, "fr")
+    assert "Toujours non reçu après passage au bureau de poste" in html
+    assert "toujours non reçu<" not in html  # the raw value is not what is shown
+
+
+def test_a_fact_the_engine_cannot_read_is_shown_as_given(tree):
+    from tpop_kb.apps.training_views import fact_in_words
+
+    case = CASES["invalid-country-brittany"]
+    decision = run(case)
+    raw = case.order["destination_country"]
+    assert fact_in_words("destination_country", raw, decision, tree, "fr") == raw
+    assert "(vide)" in fact_in_words("tracking_number", "  ", decision, tree, "fr")
+
+
+@pytest.mark.parametrize("sid", list(CASES))
+def test_a_wrong_action_is_explained_by_the_deciding_question_and_its_passage(sid, tree):
+    app = TrainingApp(lang="fr", scenario=sid)
+    case, decision = CASES[sid], app.decision
+    play(app, wrong_at={len(decision.path)})  # only the action wrong
+    feedback = app.feedback.value
+    assert 'data-correct="false"' in feedback
+    # one passage: the scenario's deciding passage, not two loosely related quotes
+    assert re.findall(r'data-passage="([\w-]+)"', feedback) == [case.passage]
+    deciding = re.search(r'class="tpop-deciding">.*?data-node="(\w+)">Q(\d+)<', feedback)
+    assert deciding, feedback
+    node_id, number = deciding.groups()
+    assert node_id in [s.node.id for s in decision.path]
+    assert int(number) == app.numbers[node_id]
+    cites = [s.node.id for s in decision.path if case.passage in s.node.passages]
+    assert node_id == (cites[-1] if cites else decision.path[-1].node.id)
+
+
+def test_the_deciding_question_explains_its_fact():
+    app = TrainingApp(lang="en", scenario="madrid-silent-day-22")
+    play(app, wrong_at={len(app.decision.path)})
+    feedback = app.feedback.value
+    assert "La bonne réponse" not in feedback and "The right answer: " in feedback
+    assert "The question that decides:" in feedback
+    assert "22 calendar days before the message" in feedback
+    assert "more than 21" in feedback
+
+
+def test_a_wrong_question_quotes_the_one_passage_that_decides_it():
+    app = TrainingApp(lang="fr", scenario="delivered-not-received-neighbour")
+    decision = app.decision
+    step = next(i for i, s in enumerate(decision.path) if s.node.id == "q_claim")
+    play_until = range(step)
+    for i in play_until:
+        click_answer(app, decision.path[i].answer)
+        app.continue_button.click()
+    click_answer(app, next(v for v in app._button_values if v != decision.path[step].answer))
+    # q_claim cites two passages; the scenario's deciding one is quoted, alone
+    assert re.findall(r'data-passage="([\w-]+)"', app.feedback.value) == ["go-to-post-office"]
+
+
+def test_new_session_asks_first_and_no_keeps_the_score():
+    app = TrainingApp(lang="en", scenario="lille-not-shipped-yet")
+    assert app.new_session_button.layout.display == "none"  # nothing to clear yet
+    play(app, wrong_at={0})
+    score = (app.state.right, app.state.total, dict(app.state.results))
+    app.new_session_button.click()
+    assert app.confirm.layout.display == ""
+    assert "Start a new session?" in app.confirm_text.value
+    assert f"({score[0]} / {score[1]} right answers)" in app.confirm_text.value
+    assert app.confirm_yes.description == "Yes, clear the score"
+    app.confirm_no.click()
+    assert (app.state.right, app.state.total, dict(app.state.results)) == score
+    assert app.confirm.layout.display == "none"
+    assert app.new_session_button.layout.display == ""
+    assert 'data-total="3"' in app.score.value
+
+
+def test_the_page_links_back_to_every_page():
+    for lang, text in (("fr", "← Toutes les pages"), ("en", "← All pages")):
+        app = TrainingApp(lang=lang, scenario="lille-not-shipped-yet")
+        assert f'<a class="tpop-home" href="index.ipynb">{text}</a>' in app.brand.value
+        assert app.brand in app.header.children
+
+
+def test_the_views_need_no_widget(tree):
+    from tpop_kb.apps import training_views as views
+
+    assert 'data-total="0"' in views.score_html(0, 0, "fr")
+    assert "Aucune réponse pour l&#x27;instant" in views.score_html(0, 0, "fr")
+    review = views.review_html(
+        {"a": {"right": 2, "total": 3, "missed": ["q_valid"]}, "b": {"right": 1, "total": 1,
+                                                                     "missed": []}},
+        {"a": "Case <A>", "b": "B"},
+        {"q_valid": 1},
+        "fr",
+    )
+    assert "2 scénarios terminés (dont 1 sans erreur)" in review
+    assert "Case &lt;A&gt; : erreur sur Q1" in review
+    assert views.review_html({}, {}, {}, "en") == ""
+    assert "Commencer une nouvelle session ?" in views.confirm_html(1, 2, "fr")
+    node = tree.nodes["q_abroad"]
+    html = views.question_html(tree, node, 10, 4, 50, "en")
+    assert "<span class=\"tpop-badge\">Q10</span>" in html and 'aria-valuenow="50"' in html
+
+
+def test_the_page_style_is_a_real_file():
+    import inspect
+
+    from tpop_kb.apps import training, training_views
+    from tpop_kb.apps._base import asset
+
+    app = TrainingApp(lang="en", scenario="lille-not-shipped-yet")
+    assert asset("training.css") in app.page_style.value
+    for module in (training, training_views):
+        source = inspect.getsource(module)
+        assert "{ display" not in source and "PAGE_CSS" not in source

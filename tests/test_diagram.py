@@ -199,3 +199,31 @@ def test_svg_has_an_accessible_title_and_no_script(tree, kb):
     assert f"<title>{kb.ui['diagram']['title']['fr']}" in svg.replace("&#x27;", "'")
     assert 'role="img"' in svg
     assert not re.search(r"<script|javascript:|on\w+=", svg)
+
+
+def test_a_selectable_tree_makes_every_node_a_keyboard_button(tree, kb):
+    plain = tree_svg(tree, "en")
+    assert 'role="button"' not in plain and "tabindex" not in plain
+    svg = tree_svg(tree, "en", selected="q_abroad", selectable=True)
+    root = parse(svg)
+    assert root.get("role") == "group" and "is-selectable" in root.get("class")
+    assert root.get("aria-label") == kb.ui["diagram"]["title"]["en"]
+    nodes = groups(root, "tpop-node")
+    assert {g.get("data-node") for g in nodes} == tree.reachable()
+    numbers = question_numbers(tree)
+    for group in nodes:
+        node_id = group.get("data-node")
+        assert group.get("role") == "button" and group.get("tabindex") == "0"
+        assert group.get("aria-pressed") == ("true" if node_id == "q_abroad" else "false")
+        node = tree.nodes[node_id]
+        if node.is_outcome:
+            assert group.get("aria-label") == tree.fill(node.title["en"])
+        else:
+            assert group.get("aria-label").startswith(f"Q{numbers[node_id]} · ")
+    assert not re.search(r"<script|javascript:|on\w+=", svg)
+
+
+def test_no_tooltip_shows_an_outcome_code(tree):
+    svg = tree_svg(tree, "en")
+    for outcome in tree.outcomes:
+        assert f"({outcome})" not in svg

@@ -167,3 +167,38 @@ def test_tab_and_line_break_starts_are_neutralised():
     assert [book["triage"].cell(row=r, column=1).value for r in (2, 3, 4)] == [
         "'\t=1+1", "'_x000D_=1+1", "'\n=1+1"
     ]
+
+
+def test_csv_for_french_excel_semicolons_headings_and_neutralised_cells():
+    import pandas as pd
+
+    frame = pd.DataFrame({"order_id": ["=1+1", "A;B", "É-1"], "days": pd.array([3, None, 5],
+                                                                              dtype="Int64")})
+    data = to_csv_bytes(frame, ["order_id", "days"], sep=";",
+                        headers={"order_id": "Commande", "days": "Jours"})
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.split("\r\n")[0] == "Commande;Jours"
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[1:] == [["'=1+1", "3"], ["A;B", ""], ["É-1", "5"]]
+    with pytest.raises(ValueError):
+        to_csv_bytes(frame, ["order_id"], sep="|")
+
+
+def test_xlsx_links_are_clickable_and_headings_given():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "order_id": ["A", "B", "C"],
+        "tracking_url": ["https://www.laposte.fr/x?code=1", "", "javascript:alert(1)"],
+    })
+    data = to_xlsx_bytes(frame, ["order_id", "tracking_url"], links=("tracking_url",),
+                         headers={"order_id": "Commande", "tracking_url": "Suivi"},
+                         sheet_names=("tri", "à propos"), about={"Fichier": "x.csv"})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book["tri"]
+    assert [c.value for c in sheet[1]] == ["Commande", "Suivi"]
+    assert sheet["B2"].hyperlink.target == "https://www.laposte.fr/x?code=1"
+    assert sheet["B4"].hyperlink is None and sheet["B4"].value == "javascript:alert(1)"
+    assert sheet["A2"].hyperlink is None
+    assert book["à propos"]["A1"].value == "Fichier"

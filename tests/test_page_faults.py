@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import walk_widgets
 from werkzeug import Response
 
 from tpop_kb.apps import (
@@ -137,7 +138,7 @@ def test_la_poste_down_or_unreachable(monkeypatch):
     app = triage()
     status = app.wait_for_live(timeout=10)
     assert status is not None and status.problem == "unavailable"
-    assert "could not connect" in app.live_html.value
+    assert "connexion impossible" in app.live_html.value  # the page is French
     assert 'data-outcome="tracking_silent"' in app.outcome.value
 
 
@@ -309,10 +310,7 @@ def test_pages_work_again_once_the_data_is_fixed(broken_data, monkeypatch):
     assert app.fault.value == "" and len(app.root.children) > 2
 
 
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
+_walk = walk_widgets
 
 
 # ---------------------------------------------------------------------------

@@ -129,12 +129,15 @@ def test_every_corpus_file_on_the_bulk_page(name):
 
 
 def test_corpus_messages_in_french_keep_the_readers_words():
+    """The reader's own message, in the page's language (issue 14: nothing half-translated)."""
     app = BulkTriageApp(lang="fr")
     upload(app, "image_png.csv", (CORPUS / "image_png.csv").read_bytes())
     status = html.unescape(app.file_status.value)
-    assert "image_png.csv ne peut pas être lu" in status and "a PNG image" in status
+    assert "image_png.csv ne peut pas être lu" in status and "une image PNG" in status
+    assert "a PNG image" not in status
     app.lang_toggle.value = "en"
     assert "image_png.csv cannot be read" in html.unescape(app.file_status.value)
+    assert "a PNG image" in html.unescape(app.file_status.value)
 
 
 # ---------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import yaml
+from conftest import wording_leaves as leaves
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tpop_kb.knowledge import KnowledgeBase, KnowledgeError, data_dir
+from tpop_kb.knowledge import KnowledgeBase, KnowledgeError, data_dir, ui_text
 from tpop_kb.postal import (
     HOME_COUNTRY,
     Operator,
@@ -29,7 +30,6 @@ from tpop_kb.postal import (
     operators,
     s10_check_digit,
     tracking_number_states,
-    ui_text,
 )
 
 EU = (
@@ -103,8 +103,8 @@ def test_an_unconfirmed_link_carries_the_note_in_both_languages():
     assert unconfirmed  # some links could not be confirmed from a source
     for operator in unconfirmed:
         en, fr = operator.note("en"), operator.note("fr")
-        assert en == ui_text("destination.unconfirmed", "en", operator=operator.name)
-        assert fr == ui_text("destination.unconfirmed", "fr", operator=operator.name)
+        assert en == ui_text("postal.destination.unconfirmed", "en", operator=operator.name)
+        assert fr == ui_text("postal.destination.unconfirmed", "fr", operator=operator.name)
         assert en.startswith("Link not confirmed: if the page does not show the parcel")
         assert fr.startswith("Lien non vérifié : si la page n'affiche pas le colis")
         assert operator.name in en and operator.name in fr
@@ -397,7 +397,7 @@ def test_unrecognised_numbers(number):
 def test_no_number(number):
     check = check_tracking_number(number)
     assert (check.kind, check.valid, check.flag, check.state) == ("", False, None, "")
-    assert check.message("fr") == ui_text("check.empty", "fr")
+    assert check.message("fr") == ui_text("postal.check.empty", "fr")
 
 
 def test_every_shape_example_is_recognised_as_its_kind():
@@ -462,13 +462,6 @@ def test_operator_is_a_frozen_value():
 
 
 def test_postal_wording_exists_in_both_languages(kb):
-    def leaves(node, where):
-        if isinstance(node, dict) and set(node) == {"en", "fr"}:
-            yield where, node
-        else:
-            assert isinstance(node, dict), where
-            for key, child in node.items():
-                yield from leaves(child, f"{where}.{key}")
 
     found = list(leaves(kb.ui["postal"], "postal"))
     assert len(found) > 20

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from .knowledge import Article, KnowledgeBase, knowledge
-from .postal import ui_text
+from .knowledge import Article, KnowledgeBase, knowledge, ui_text
+from .messages import message, translate
 
 if TYPE_CHECKING:
     import requests
@@ -171,34 +171,35 @@ class WatchResult:
 
     def message(self, lang: str = "en") -> str:
         """One sentence for a banner, in French or English."""
-        fmt = ui_text("date_format", lang)
+        fmt = ui_text("postal.date_format", lang)
         stored = self.stored_updated_on.strftime(fmt)
         if self.status == "unavailable":
-            return ui_text("watch.unavailable", lang, reason=self.reason, updated_on=stored)
+            return ui_text("postal.watch.unavailable", lang, reason=translate(self.reason, lang),
+                           updated_on=stored)
         if self.status == "unchanged":
-            return ui_text("watch.unchanged", lang, updated_on=stored)
+            return ui_text("postal.watch.unchanged", lang, updated_on=stored)
         published = (
             self.published_updated_on.strftime(fmt)
             if self.published_updated_on
-            else ui_text("watch.unknown_date", lang)
+            else ui_text("postal.watch.unknown_date", lang)
         )
         items = []
         if self.changed:
             ids = ", ".join(c.id for c in self.changed)
-            items.append(ui_text("watch.items.changed", lang, ids=ids))
+            items.append(ui_text("postal.watch.items.changed", lang, ids=ids))
         if self.disappeared:
             ids = ", ".join(self.disappeared)
-            items.append(ui_text("watch.items.disappeared", lang, ids=ids))
+            items.append(ui_text("postal.watch.items.disappeared", lang, ids=ids))
         if self.new_text:
-            items.append(ui_text("watch.items.new_text", lang, count=len(self.new_text)))
+            items.append(ui_text("postal.watch.items.new_text", lang, count=len(self.new_text)))
         if not items:
-            return ui_text("watch.date_only", lang, published=published, updated_on=stored)
+            return ui_text("postal.watch.date_only", lang, published=published, updated_on=stored)
         return ui_text(
-            "watch.changed",
+            "postal.watch.changed",
             lang,
             published=published,
             updated_on=stored,
-            items=ui_text("watch.items.separator", lang).join(items),
+            items=ui_text("postal.watch.items.separator", lang).join(items),
         )
 
     def report(self) -> str:
@@ -365,7 +366,7 @@ def check(
         return WatchResult("unavailable", url, article.updated_on, reason=reason)
 
     if os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes"):
-        return unavailable(f"checking is switched off ({ENV_OFFLINE} is set)")
+        return unavailable(message("watch.switched_off", setting=ENV_OFFLINE))
     getter = session or requests
     try:
         response = getter.get(
@@ -374,15 +375,15 @@ def check(
             headers={"User-Agent": "tpop-kb article watch", "Accept-Language": "en"},
         )
     except requests.Timeout:
-        return unavailable(f"no answer within {timeout:g} s")
+        return unavailable(message("watch.timeout", seconds=f"{timeout:g}"))
     except requests.ConnectionError:
-        return unavailable("could not connect (offline?)")
+        return unavailable(message("watch.offline"))
     except requests.RequestException as exc:
-        return unavailable(f"the request failed ({type(exc).__name__})")
+        return unavailable(message("watch.request_failed", kind=type(exc).__name__))
     if response.status_code != 200:
-        return unavailable(f"the page answered HTTP {response.status_code}")
+        return unavailable(message("watch.http_status", status=response.status_code))
     if len(response.content) > MAX_PAGE_BYTES:
-        return unavailable("the page is too large to be the article")
+        return unavailable(message("watch.too_large"))
     return compare(_decode(response), url=url, kb=kb, article=article)
 
 

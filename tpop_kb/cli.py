@@ -5,7 +5,8 @@ statuses when ``LAPOSTE_OKAPI_KEY`` is set), ``answer`` (one pasted order, as th
 order assistant reads it; ``--json`` for the stable JSON form), ``info``, and
 ``check-article``
 (has the published help article changed? exit 0 unchanged, 1 changed, 3
-could not check), and ``serve`` (the pages with Voila; ``--shared`` with a token).
+could not check), ``serve`` (the pages with Voila; ``--shared`` with a token), and
+``events summary`` / ``events export`` (the learning loop's events, tpop_kb.events).
 
 Argument parsing and printing only: reading, triage and texts come from the
 same functions the pages use.
@@ -165,7 +166,60 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for the page (default: 5)",
     )
+    ev = sub.add_parser("events", help="the learning loop's events: summary and export")
+    ev_sub = ev.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+    ev_summary = ev_sub.add_parser("summary", help="answers, outcomes, paths and feedback")
+    ev_summary.add_argument("--since", default=None, metavar="DATE",
+                            help="only events from this day on (YYYY-MM-DD)")
+    ev_summary.add_argument("--json", action="store_true", help="print JSON")
+    ev_export = ev_sub.add_parser("export", help="write the events as a file")
+    ev_export.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    ev_export.add_argument("--table", choices=("events", "feedback"), default="events")
+    ev_export.add_argument("--output", "-o", default=None, metavar="FILE",
+                           help="the file to write (default: standard output, CSV only)")
     return parser
+
+
+def _events(args: argparse.Namespace) -> int:
+    """``events summary`` and ``events export`` (tpop_kb.events)."""
+    import json
+
+    from . import events
+
+    store = events.open_store()
+    if args.events_command == "export":
+        frame = store.frame(args.table)
+        if args.format == "parquet":
+            if not args.output:
+                print("tpop_kb: --output is needed for parquet", file=sys.stderr)
+                return EXIT_INPUT
+            frame.to_parquet(args.output, index=False)
+        elif args.output:
+            frame.to_csv(args.output, index=False)
+        else:
+            frame.to_csv(sys.stdout, index=False)
+        return EXIT_OK
+    since = None
+    if args.since:
+        try:
+            since = dt.date.fromisoformat(args.since).isoformat()
+        except ValueError:
+            print(f"tpop_kb: --since: not a date (YYYY-MM-DD): {args.since}", file=sys.stderr)
+            return EXIT_INPUT
+    found = events.summary(store, since=since)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"answers shown: {found['answers']}")
+    print(f"bulk runs: {found['bulk_runs']} ({found['bulk_orders']} orders)")
+    print("per outcome:")
+    for outcome, n in found["per_outcome"].items():
+        print(f"  {outcome}: {n}")
+    feedback = found["feedback"]
+    print(f"feedback: {feedback.get('yes', 0)} right, {feedback.get('no', 0)} wrong or unclear")
+    for reason, n in found["flagged_by_reason"].items():
+        print(f"  {reason or 'no reason'}: {n}")
+    return EXIT_OK
 
 
 def _summary(counts: Mapping[str, int], total: int) -> str:
@@ -370,6 +424,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _answer(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "events":
+            return _events(args)
         return _info()
     except (OrderFileError, KnowledgeError, ServeError) as exc:
         print(f"tpop_kb: {exc}", file=sys.stderr)

@@ -7,13 +7,15 @@ the top, every node below all the nodes that lead to it) and draws:
   with the question's text (thresholds filled, the parenthesised details left
   for the tooltip);
 - outcome nodes coloured by their ``tone`` (the pages' tone colours) with
-  their title (the public outcome code in the tooltip);
+  their title (their summary in the tooltip);
 - one arrow per answer, labelled with the answer's wording;
 - a ⚑ badge on the node after which the flags are checked;
 - a legend of the tones, in French or English (wording in ``data/ui/diagram.yaml``).
 
 Optionally it highlights a decision ``path`` (the other nodes fade), a
-``current`` node (walk mode) and a ``selected`` node (knowledge explorer).
+``current`` node (walk mode) and a ``selected`` node (knowledge explorer);
+``selectable`` makes every node a button reachable with the keyboard (the
+explorer's script turns a click or Enter / Space on one into a selection).
 
 The layout is a small Sugiyama-style one: longest-path layers, virtual points
 on arrows that skip layers, crossings reduced by barycentre sweeps, and
@@ -38,8 +40,9 @@ if TYPE_CHECKING:
 
 __all__ = ["TONE_COLOURS", "decision_path", "layout", "question_numbers", "tree_svg"]
 
-#: tone -> (text, background, border); the same colours as the pages' ``.tpop-tone-*``
-#: classes (tpop_kb/apps/style.py, tested equal).
+#: tone -> (text, background, border): the one place the outcome tones' colours are
+#: written. The diagram draws with them and the pages' ``.tpop-tone-*`` classes
+#: (tpop_kb/apps/style.py) are built from them.
 TONE_COLOURS: dict[str, tuple[str, str, str]] = {
     "wait": ("#8a5a00", "#fff8e6", "#f2c94c"),
     "act": ("#1d4ed8", "#eef4ff", "#93b4f5"),
@@ -545,13 +548,16 @@ def tree_svg(
     selected: str | None = None,
     kb: KnowledgeBase | None = None,
     legend: bool = True,
+    selectable: bool = False,
 ) -> str:
     """The tree as an ``<svg>`` element (a string), in French or English.
 
     ``path``: node ids of a decision, root first (see :func:`decision_path`); its
     nodes and arrows are drawn in the accent colour and the rest fades.
     ``current``: the node being discussed (a ring). ``selected``: the node picked in
-    the knowledge explorer (a ring, nothing fades).
+    the knowledge explorer (a ring, nothing fades). ``selectable``: every node is a
+    button (``role="button"``, reachable with Tab, ``aria-pressed`` on the selected one)
+    that the page's script turns into a selection (knowledge explorer).
     """
     kb = kb or knowledge()
     tree = tree or kb.tree
@@ -568,8 +574,11 @@ def tree_svg(
         flags_after.setdefault(flag.after, []).append(flag.title[lang])
 
     title = _ui(kb, "title", lang) or "Decision tree"
+    role = "group" if selectable else "img"
+    classes = "tpop-diagram is-selectable" if selectable else "tpop-diagram"
     parts: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="tpop-diagram" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{classes}" role="{role}" '
+        f'aria-label="{_e(title)}" '
         f'viewBox="0 0 {_fmt(geo.width)} {_fmt(geo.height)}" width="{_fmt(geo.width)}" '
         f'height="{_fmt(geo.height)}" font-family="{_e(FONT)}" lang="{_e(lang)}" '
         f'data-article="{_e(tree.article_id)}">',
@@ -640,6 +649,7 @@ def tree_svg(
                 current=box.id == current,
                 selected=box.id == selected,
                 flags=flags_after.get(box.id, []),
+                selectable=selectable,
             )
         )
     parts.append("</svg>")
@@ -657,6 +667,7 @@ def _node_svg(
     current: bool,
     selected: bool,
     flags: list[str],
+    selectable: bool = False,
 ) -> str:
     node = box.node
     assert node is not None
@@ -668,14 +679,22 @@ def _node_svg(
         classes.append("is-current")
     if selected:
         classes.append("is-selected")
-    out = [
-        f'<g class="{" ".join(classes)}" data-node="{_e(node.id)}" '
-        f'opacity="{FADED if faded else "1"}">'
-    ]
     if node.is_outcome:
-        full = f"{node.title[lang]} ({node.id}) — {_generic(tree, node.summary[lang])}"
+        full = f"{_generic(tree, node.title[lang])} — {_generic(tree, node.summary[lang])}"
+        name = _generic(tree, node.title[lang])
     else:
         full = f"{_generic(tree, node.text[lang])}\n{_generic(tree, node.help[lang])}"
+        name = f"Q{numbers.get(node.id, '?')} · {_short_question(_generic(tree, node.text[lang]))}"
+    button = (
+        f' role="button" tabindex="0" aria-label="{_e(name)}" '
+        f'aria-pressed="{"true" if selected else "false"}"'
+        if selectable
+        else ""
+    )
+    out = [
+        f'<g class="{" ".join(classes)}" data-node="{_e(node.id)}"{button} '
+        f'opacity="{FADED if faded else "1"}">'
+    ]
     out.append(f"<title>{_e(full)}</title>")
     if current or selected:
         out.append(

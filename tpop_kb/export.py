@@ -11,7 +11,9 @@ run as a formula by Excel or LibreOffice. Order ids and messages come from
 customers' files, so every such text cell gets a single quote in front
 (``=1+1`` -> ``'=1+1``) in both formats. Numbers stay numbers.
 
-Nothing is written to disk: the builders return bytes.
+Both builders take any frame and the columns to write: the command line's columns by
+default, or a page's (its own headers, a ``;`` separator for French Excel, clickable
+links in the workbook). Nothing is written to disk: the builders return bytes.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BOM = "\ufeff"
 _SHEET_NAME = "triage"
 _ABOUT_SHEET = "about"
+#: Excel's limits: links a sheet, characters of a link.
+_MAX_LINKS = 65_530
+_MAX_URL = 2_079
 #: Column widths in the workbook (characters); others get the default.
 _WIDTHS = {
     "order_id": 16,
@@ -98,12 +103,31 @@ def export_frame(result: pd.DataFrame, columns: Sequence[str] = OUTPUT_COLUMNS) 
     return pd.DataFrame(out, columns=list(columns))
 
 
-def to_csv_bytes(result: pd.DataFrame, columns: Sequence[str] = OUTPUT_COLUMNS) -> bytes:
-    """CSV for Excel: UTF-8 with a byte-order mark, commas, CRLF line ends, neutralised cells."""
+def _headers(columns: Sequence[str], headers: Mapping[str, str] | None) -> list[str]:
+    """The header row: each column's heading (``headers``) or its own name, neutralised."""
+    return [neutralize(str((headers or {}).get(c, c))) for c in columns]
+
+
+def to_csv_bytes(
+    result: pd.DataFrame,
+    columns: Sequence[str] = OUTPUT_COLUMNS,
+    *,
+    sep: str = ",",
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """CSV for Excel: UTF-8 with a byte-order mark, CRLF line ends, neutralised cells.
+
+    ``sep``: ``,`` (the command line's) or ``;`` (what French Excel opens in columns);
+    ``headers``: column -> heading (default: the column's name).
+    """
+    if sep not in (",", ";", "\t"):
+        raise ValueError(f"unsupported separator {sep!r}")
     frame = export_frame(result, columns)
+    frame.columns = _headers(columns, headers)
     buffer = io.StringIO()
     buffer.write(_BOM)
-    frame.to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    frame.to_csv(buffer, index=False, sep=sep, lineterminator="\r\n",
+                 quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -112,12 +136,18 @@ def to_xlsx_bytes(
     columns: Sequence[str] = OUTPUT_COLUMNS,
     *,
     about: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    links: Sequence[str] = (),
+    sheet_names: tuple[str, str] = (_SHEET_NAME, _ABOUT_SHEET),
 ) -> bytes:
     """An ``.xlsx`` workbook: sheet ``triage`` (the output columns) and, if given, ``about``.
 
     ``about`` holds label -> value pairs (source file, as-of moment, counts...),
     written as a two-column sheet. Header row bold and frozen, with a filter.
-    Every text is written as text (never as a formula, a number or a link).
+    ``headers``: column -> heading (default: the column's name). Every text is written
+    as text (never as a formula or a number); the cells of the ``links`` columns that
+    hold an ``https://`` or ``http://`` address are clickable links (up to Excel's
+    limit of links a sheet, after which they stay text).
     """
     import numpy as np
     import pandas as pd
@@ -137,15 +167,26 @@ def to_xlsx_bytes(
     try:
         bold = book.add_format({"bold": True, "bg_color": "#EEF3FF", "bottom": 1})
         label_format = book.add_format({"bold": True})
-        sheet = book.add_worksheet(_SHEET_NAME)
-        for j, column in enumerate(frame.columns):
-            sheet.write_string(0, j, neutralize(str(column)), bold)
+        link_format = book.add_format({"font_color": "#1F4FD1", "underline": 1})
+        sheet = book.add_worksheet(sheet_names[0])
+        for j, (column, heading) in enumerate(
+            zip(frame.columns, _headers(list(frame.columns), headers), strict=True)
+        ):
+            sheet.write_string(0, j, heading, bold)
             sheet.set_column(j, j, _WIDTHS.get(column, 14))
+        room = _MAX_LINKS
         for j, column in enumerate(frame.columns):
             series = frame[column]
             if series.dtype == object:
+                linked = column in links
                 for i, value in enumerate(series.to_numpy(object), 1):
-                    if value:
+                    if not value:
+                        continue
+                    if (linked and room > 0 and value.startswith(("https://", "http://"))
+                            and len(value) <= _MAX_URL):
+                        sheet.write_url(i, j, value, link_format, string=value)
+                        room -= 1
+                    else:
                         sheet.write_string(i, j, value)
             else:
                 known = series.notna().to_numpy()
@@ -156,7 +197,7 @@ def to_xlsx_bytes(
         if len(frame.columns):
             sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
         if about:
-            info = book.add_worksheet(_ABOUT_SHEET)
+            info = book.add_worksheet(sheet_names[1])
             info.set_column(0, 0, 36)
             info.set_column(1, 1, 50)
             for i, (label, value) in enumerate(about.items()):

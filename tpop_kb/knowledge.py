@@ -47,6 +47,7 @@ __all__ = [
     "data_dir",
     "knowledge",
     "line_of",
+    "ui_text",
 ]
 
 LANGUAGES = ("en", "fr")
@@ -121,6 +122,23 @@ def load_yaml(path: Path) -> Any:
         where = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise KnowledgeError(f"{path}{where}: not valid YAML ({problem})") from None
+
+
+def ui_text(key: str, lang: str, **values: Any) -> str:
+    """A text of the page wording (``data/ui.yaml`` and ``data/ui/*.yaml``) by its dotted
+    key, in ``lang``, ``{name}`` placeholders filled with the values as given: plain text,
+    not escaped; a language without a text gets the English one. Pages use
+    :func:`tpop_kb.apps._base.wording` (HTML, escaped by default),
+    built on this; engine modules with a text of their own (postal links' notes, the
+    article watch, the live La Poste status) use it directly.
+    """
+    node: Any = knowledge().ui
+    for part in key.split("."):
+        node = node[part]
+    text = str(node[lang] if lang in node else node["en"])
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
 
 
 def line_of(path: Path, key: str) -> str:

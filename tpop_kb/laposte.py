@@ -39,8 +39,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .knowledge import KnowledgeBase, KnowledgeError, knowledge
-from .postal import normalise_tracking_number, tracking_number_states, ui_text
+from .knowledge import KnowledgeBase, KnowledgeError, knowledge, ui_text
+from .messages import message as render
+from .messages import translate
+from .postal import normalise_tracking_number, tracking_number_states
 from .workdays import PARIS
 
 if TYPE_CHECKING:
@@ -194,26 +196,27 @@ class LiveStatus:
     def message(self, lang: str = "en") -> str:
         """One sentence for staff: the last event and its date, or why there is none."""
         if self.problem == "off":
-            return ui_text("live.disabled", lang)
+            return ui_text("postal.live.disabled", lang)
         if self.problem in ("unavailable", "auth"):
-            return ui_text("live.unavailable", lang, message=self.api_message)
+            return ui_text("postal.live.unavailable", lang,
+                           message=translate(self.api_message, lang))
         if self.problem == "not_asked":
-            return ui_text("live.not_asked", lang)
+            return ui_text("postal.live.not_asked", lang)
         if self.problem == "not_yet_known":
-            return ui_text("live.not_yet_known", lang, message=self.api_message)
+            return ui_text("postal.live.not_yet_known", lang, message=self.api_message)
         if self.tracking_status is None:
-            return ui_text("live.error", lang, message=self.api_message)
+            return ui_text("postal.live.error", lang, message=translate(self.api_message, lang))
         if self.event_label:
             date = (
-                self.event_date.strftime(ui_text("datetime_format", lang))
+                self.event_date.strftime(ui_text("postal.datetime_format", lang))
                 if self.event_date
                 else ""
             )
-            key = "live.returned" if self.returned else "live.event"
+            key = "postal.live.returned" if self.returned else "postal.live.event"
             label = self.event_label.rstrip(" .")
             return ui_text(key, lang, label=label, date=date).replace(" ()", "")
-        status = ui_text(f"live.status.{self.tracking_status}", lang)
-        return ui_text("live.no_event", lang, status=status)
+        status = ui_text(f"postal.live.status.{self.tracking_status}", lang)
+        return ui_text("postal.live.no_event", lang, status=status)
 
 
 def _paris(text: Any) -> dt.datetime | None:
@@ -291,7 +294,7 @@ def _from_unit(unit: Mapping[str, Any], number: str, settings: ApiSettings) -> L
         number,
         None,
         return_code=code,
-        api_message=message or f"La Poste's return code {code}",
+        api_message=message or render("live.return_code", code=code),
         problem="rejected",
     )
 
@@ -320,7 +323,7 @@ class LaPosteClient:
         import requests
 
         if not key:
-            raise LaPosteAuthError(f"no La Poste API key: set {ENV_KEY}")
+            raise LaPosteAuthError(render("live.no_key", setting=ENV_KEY))
         self._key = key
         self.settings = settings or api_settings()
         url = base_url or os.environ.get(ENV_URL, "").strip() or self.settings.base_url
@@ -381,23 +384,21 @@ class LaPosteClient:
                     url, headers=headers, params=params, timeout=self.timeout
                 )
             except requests.Timeout:
-                problem = f"no answer within {self.timeout:g} s"
+                problem = render("live.timeout", seconds=f"{self.timeout:g}")
             except requests.ConnectionError:
-                problem = "could not connect"
+                problem = render("live.could_not_connect")
             except requests.RequestException as exc:
                 raise LaPosteUnavailable(
-                    f"La Poste's tracking service could not be asked ({type(exc).__name__})"
-                ) from None
+                    render("live.not_asked", kind=type(exc).__name__)) from None
             else:
                 status = response.status_code
                 log.info("La Poste Suivi: %d number(s), HTTP %d", len(numbers), status)
                 if status in (401, 403):
-                    raise LaPosteAuthError(
-                        f"La Poste refused the API key (HTTP {status}): check {ENV_KEY} "
-                        "and that the application is subscribed to the Suivi API"
-                    )
+                    raise LaPosteAuthError(render("live.key_refused", status=status,
+                                                  setting=ENV_KEY))
                 if status == 429 or status >= 500:
-                    problem = "too many requests (HTTP 429)" if status == 429 else f"HTTP {status}"
+                    problem = (render("live.too_many_requests") if status == 429
+                               else render("live.http_status", status=status))
                     if attempt < self.retries:
                         self._wait_before_retry(attempt, response)
                     continue
@@ -405,19 +406,15 @@ class LaPosteClient:
                     body = response.json()
                 except ValueError:
                     raise LaPosteError(
-                        f"La Poste's answer (HTTP {status}) is not JSON; "
-                        f"is {ENV_URL} right?"
-                    ) from None
+                        render("live.not_json", status=status, setting=ENV_URL)) from None
                 if status in (200, 207, 400, 404):
                     units = body if isinstance(body, list) else [body]
                     return [u for u in units if isinstance(u, Mapping)]
-                raise LaPosteError(f"La Poste answered HTTP {status}")
+                raise LaPosteError(render("live.answered", status=status))
             if attempt < self.retries:
                 self._wait_before_retry(attempt)
         raise LaPosteUnavailable(
-            f"La Poste's tracking service did not answer after {self.retries + 1} "
-            f"tries ({problem})"
-        )
+            render("live.gave_up", tries=self.retries + 1, problem=problem))
 
     # -- numbers -----------------------------------------------------------------
     def track(self, numbers: Iterable[str], lang: str = "fr") -> dict[str, LiveStatus]:

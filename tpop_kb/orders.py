@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .knowledge import knowledge
+from .messages import Msg, message
 from .text import INVISIBLE_CLASS, visible
 
 if TYPE_CHECKING:  # pandas is imported on first use only
@@ -74,7 +75,14 @@ CANONICAL_COLUMNS = (
 
 
 class OrderFileError(ValueError):
-    """An order file or paste cannot be read at all. ``str(error)`` is the message for staff."""
+    """An order file or paste cannot be read at all. ``str(error)`` is the message for staff
+    (English); ``error.msg``, when given, is the same message as a
+    :class:`~tpop_kb.messages.Msg`: a page shows it in its language with
+    :func:`tpop_kb.messages.translate`."""
+
+    def __init__(self, text: Any = "") -> None:
+        super().__init__(str(text))
+        self.msg = text if isinstance(text, Msg) else None
 
 
 # ---------------------------------------------------------------------------
@@ -193,10 +201,7 @@ def parse_datetime(text: Any) -> dt.datetime | None:
         except ValueError:
             continue
         return moment if "%H" in fmt else dt.datetime.combine(moment.date(), END_OF_DAY)
-    raise ValueError(
-        f"'{_short(value)}' is not a date (expected 2026-11-24, 2026-11-24 09:00, "
-        "24/11/2026 or 24/11/2026 09:00)"
-    )
+    raise ValueError(message("orders.not_a_date", value=_short(value)))
 
 
 def parse_as_of(text: Any) -> dt.datetime | None:
@@ -229,7 +234,7 @@ def parse_country(text: Any) -> str | None:
         return None
     code = _countries().get(normalize_key(value))
     if code is None:
-        raise ValueError(f"'{_short(value)}' is not a known country (use BE, Belgium or Belgique)")
+        raise ValueError(message("orders.unknown_country", value=_short(value)))
     return code
 
 
@@ -244,7 +249,7 @@ def parse_value(column: str, text: Any) -> str:
     found = table.get(normalize_key(value))
     if found is None:
         accepted = ", ".join(knowledge().columns["values"][column])
-        raise ValueError(f"'{_short(value)}' is not a known value (expected {accepted})")
+        raise ValueError(message("orders.unknown_value", value=_short(value), accepted=accepted))
     return found
 
 
@@ -277,8 +282,8 @@ def _parse_field(column: str, raw: Any) -> Any:
         value = _clean(raw)
         limit = _max_length(column)
         if limit and len(value) > limit:
-            raise ValueError(f"'{_short(value)}' is too long ({len(value)} characters, at most "
-                             f"{limit})")
+            raise ValueError(message("orders.too_long", value=_short(value), length=len(value),
+                                     limit=limit))
         return value.replace(" ", "") if column == "tracking_number" and value else value
     if column == "shipped_at":
         return parse_datetime(raw)
@@ -305,9 +310,10 @@ def order_from_record(record: Mapping[str, Any]) -> Order:
         try:
             values[column] = _parse_field(column, raw)
         except ValueError as exc:
-            errors[column] = f"{column}: {exc}"
+            errors[column] = message("orders.row", column=column, problem=exc)
     if "order_id" in values and not values["order_id"]:
-        errors["order_id"] = "order_id: empty"
+        errors["order_id"] = message("orders.row", column="order_id",
+                                     problem=Msg("orders.empty"))
     for column in ("tracking_number",):
         if column in values and not values[column]:
             values[column] = None
@@ -442,15 +448,16 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _MAX_ERROR_HEADERS = 12
 
 
+#: the start of files that are not orders, and what they are (``orders.kinds.*`` messages)
 _MAGIC_KINDS = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save it as .xlsx or CSV"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x89PNG", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"%PDF", "pdf"),
+    (b"\xd0\xcf\x11\xe0", "xls"),
+    (b"\x1f\x8b", "gzip"),
+    (b"Rar!", "rar"),
+    (b"7z\xbc\xaf", "7z"),
 )
 
 
@@ -458,14 +465,14 @@ def _binary_kind(data: bytes) -> str | None:
     """What a binary file is, or None for text."""
     for magic, kind in _MAGIC_KINDS:
         if data.startswith(magic):
-            return kind
+            return message(f"orders.kinds.{kind}")
     if b"\x00" in data[:8192]:
-        return "binary content, not text"
+        return message("orders.binary")
     head = data[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
-        return "a web page or XML file, not a spreadsheet: export the orders as CSV or .xlsx"
+        return message("orders.web_page")
     if head.startswith((b"{", b"[")):
-        return "a JSON file: export the orders as CSV or .xlsx, or paste one order on the page"
+        return message("orders.json_file")
     return None
 
 
@@ -494,12 +501,7 @@ def _decode(data: bytes) -> tuple[str, str | None]:
             utf8 += any(b > 127 for b in line)
         except UnicodeDecodeError:
             decoded.append(line.decode("cp1252", errors="replace"))
-    note = (
-        "the file mixes UTF-8 and Windows-1252 (French Excel) lines; each line was read in "
-        "its own encoding: check accented letters"
-        if utf8
-        else None
-    )
+    note = message("orders.mixed_lines") if utf8 else None
     return "\n".join(decoded), note
 
 
@@ -509,10 +511,10 @@ def sniff_csv(head: bytes) -> tuple[str, str, list[str]]:
     the headers as the reader names them. Raises :class:`OrderFileError` for an empty
     start or a file that mixes encodings line by line (it needs the careful reader)."""
     if not head.strip():
-        raise OrderFileError("the file is empty")
+        raise OrderFileError(Msg("orders.file_empty"))
     text, note = _decode(head)
     if note is not None:
-        raise OrderFileError("mixed encodings; convert it to UTF-8 first")
+        raise OrderFileError(Msg("orders.mixed_encodings"))
     try:
         head.decode("utf-8")
         encoding = "utf-8-sig"
@@ -547,22 +549,19 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
         for row in reader:
             rows.append(row)
     except csv.Error as exc:
-        raise OrderFileError(
-            f"{name}: not a readable CSV file: {exc} near line {reader.line_num} "
-            "(check the quotes)"
-        ) from None
+        raise OrderFileError(Msg("orders.file", name=name, problem=Msg(
+            "orders.bad_csv", detail=exc, line=reader.line_num))) from None
     numbered = [(line, r) for line, r in enumerate(rows, 1) if any(c.strip() for c in r)]
     if not numbered:
-        raise OrderFileError(f"{name}: the file is empty")
+        raise OrderFileError(Msg("orders.file", name=name, problem=Msg("orders.file_empty")))
     (header_line, header), body_lines = numbered[0], numbered[1:]
     header = [h.strip().lstrip("\ufeff") for h in header]
     width = len(header)
     for line, r in body_lines:
         if len(r) > width and any(c.strip() for c in r[width:]):
-            raise OrderFileError(
-                f"{name}: row {line} has {len(r)} fields but the header has {width}; "
-                f"check the delimiter ({_DELIMITER_NAMES[delimiter]} was detected) and quotes"
-            )
+            raise OrderFileError(Msg("orders.file", name=name, problem=Msg(
+                "orders.too_many_fields", line=line, fields=len(r), width=width,
+                delimiter=Msg(f"orders.{_DELIMITER_NAMES[delimiter]}"))))
     blank = len(rows) - header_line - len(body_lines)
     body = [(r + [""] * width)[:width] for _, r in body_lines]
     frame = pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
@@ -710,11 +709,9 @@ def _check_xlsx_size(data: bytes, name: str) -> None:
     if unpacked > XLSX_MAX_UNPACKED or (
         unpacked > 64 * 1024 * 1024 and unpacked / packed > XLSX_MAX_RATIO
     ):
-        raise OrderFileError(
-            f"{name}: refused: this .xlsx would unpack to {unpacked // (1024 * 1024)} MiB "
-            f"from {len(data) // 1024} KiB (a zip bomb, or a workbook far too large); "
-            "export the orders as CSV instead"
-        )
+        raise OrderFileError(Msg("orders.file", name=name, problem=Msg(
+            "orders.xlsx_too_large", unpacked=unpacked // (1024 * 1024),
+            packed=len(data) // 1024)))
 
 
 def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
@@ -726,10 +723,8 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
 
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise OrderFileError(
-            f"{name}: not a readable .xlsx workbook: the file is damaged or incomplete "
-            f"({type(exc).__name__}); open it in Excel and save it again"
-        ) from None
+        raise OrderFileError(Msg("orders.file", name=name, problem=Msg(
+            "orders.xlsx_damaged", kind=type(exc).__name__))) from None
     try:
         sheet = book.worksheets[0]
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -739,7 +734,7 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
     blank = len(rows) - len(filled)
     rows = filled
     if not rows:
-        raise OrderFileError(f"{name}: the first sheet of the workbook is empty")
+        raise OrderFileError(Msg("orders.file", name=name, problem=Msg("orders.sheet_empty")))
     header = [_clean(h) for h in rows[0]]
     while header and not header[-1]:
         header.pop()
@@ -781,22 +776,27 @@ def read_orders(
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise OrderFileError(f"{label}: no such file") from None
+            raise OrderFileError(Msg("orders.file", name=label,
+                                     problem=Msg("orders.no_such_file"))) from None
         except IsADirectoryError:
-            raise OrderFileError(f"{label}: is a folder, not a file") from None
+            raise OrderFileError(Msg("orders.file", name=label,
+                                     problem=Msg("orders.is_a_folder"))) from None
         except OSError as exc:
-            raise OrderFileError(f"{label}: cannot be read ({exc.strerror})") from None
+            raise OrderFileError(Msg("orders.file", name=label, problem=Msg(
+                "orders.cannot_be_read", reason=exc.strerror))) from None
     if not data[:4096].strip() and not data.strip():  # (a copy of a big file only if blank)
-        raise OrderFileError(f"{label}: the file is empty")
+        raise OrderFileError(Msg("orders.file", name=label, problem=Msg("orders.file_empty")))
     notes = []
     if data.startswith(_XLSX_MAGIC):
         if b"xl/" not in data[:4096] and b"[Content_Types].xml" not in data[:4096]:
-            raise OrderFileError(f"{label}: a ZIP archive, not a CSV or .xlsx file")
+            raise OrderFileError(Msg("orders.file", name=label,
+                                     problem=Msg("orders.zip_not_orders")))
         raw = _read_xlsx(data, label)
     else:
         kind = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _binary_kind(data)
         if kind:
-            raise OrderFileError(f"{label}: not a CSV or .xlsx file: {kind}")
+            raise OrderFileError(Msg("orders.file", name=label,
+                                     problem=Msg("orders.not_orders", reason=kind)))
         raw = _read_csv_fast(data) if _is_utf8(data) else None
         if raw is None:  # another encoding, or a file the careful reader must explain
             text, encoding_note = _decode(data)
@@ -814,31 +814,25 @@ def read_orders(
     missing = found.missing_required()
     if missing:
         spec = knowledge().columns["columns"]
-        shown = ", ".join(f"'{h}'" for h in headers[:_MAX_ERROR_HEADERS])
+        shown: Any = ", ".join(f"'{h}'" for h in headers[:_MAX_ERROR_HEADERS])
         if len(headers) > _MAX_ERROR_HEADERS:
-            shown += f" and {len(headers) - _MAX_ERROR_HEADERS} more"
-        names = "; ".join(
-            f"'{c}' (also read as: {', '.join(spec[c]['aliases'][1:5])})" for c in missing
-        )
-        hint = ""
-        if len(headers) == 1:
-            odd = [c for c in "|:/ " if c in headers[0]]
-            if odd:
-                hint = (
-                    f". The header looks separated by '{odd[0]}': save the file with "
-                    "commas, semicolons or tabs"
-                )
-        raise OrderFileError(
-            f"{label}: required column missing: {names}. Columns found: {shown}{hint}"
-        )
+            shown = Msg("orders.and_more", shown=shown, count=len(headers) - _MAX_ERROR_HEADERS)
+        names = [Msg("orders.missing_column", column=c,
+                     aliases=", ".join(spec[c]["aliases"][1:5])) for c in missing]
+        odd = [c for c in "|:/ " if c in headers[0]] if len(headers) == 1 else []
+        problem = (Msg("orders.missing_columns_hint", names=names, shown=shown, separator=odd[0])
+                   if odd else Msg("orders.missing_columns", names=names, shown=shown))
+        raise OrderFileError(Msg("orders.file", name=label, problem=problem))
     blank = int((raw.schema.metadata or {}).get(b"blank_rows", 0)) if arrow else int(
         raw.attrs.get("blank_rows") or 0)
     if blank:
-        notes.append(f"{blank} blank row(s) skipped (no value in any column)")
+        notes.append(message("orders.blank_rows", count=blank))
     if found.ignored:
-        shown = ", ".join(found.ignored[:_MAX_ERROR_HEADERS])
+        unused: Any = ", ".join(found.ignored[:_MAX_ERROR_HEADERS])
         more = len(found.ignored) - _MAX_ERROR_HEADERS
-        notes.append("Columns not used: " + shown + (f" and {more} more" if more > 0 else ""))
+        if more > 0:
+            unused = Msg("orders.and_more", shown=unused, count=more)
+        notes.append(message("orders.columns_unused", shown=unused))
     if arrow:
         columns = {h: _one_chunk(raw.column(h)) for h in found.columns.values()}
     else:
@@ -869,9 +863,10 @@ def _duplicate_notes(order_ids: Any) -> list[str]:
         return []
     pairs = sorted(zip(repeated.field("values").to_pylist(), repeated.field("counts").to_pylist(),
                        strict=True), key=lambda pair: -pair[1])  # most repeated first, stable
-    shown = ", ".join(f"'{_short(str(k), 30)}' ×{v}" for k, v in pairs[:5])
-    more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
-    return [f"{len(pairs)} order id(s) appear on several rows, all kept: {shown}{more}"]
+    shown: Any = ", ".join(f"'{_short(str(k), 30)}' ×{v}" for k, v in pairs[:5])
+    if len(pairs) > 5:
+        shown = Msg("orders.and_more", shown=shown, count=len(pairs) - 5)
+    return [message("orders.repeated_ids", count=len(pairs), shown=shown)]
 
 
 def normalize_frame(raw: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
@@ -1004,7 +999,8 @@ def _normalize_column(column: str, cells: Any, n: int) -> tuple[Any, Any, Any]:
     if column == "order_id":
         empty = (to_numpy(pc.utf8_length(values)) == 0) & ~bad
         if empty.any():
-            messages = pc.if_else(bools(empty), scalar("order_id: empty"),
+            messages = pc.if_else(bools(empty), scalar(message("orders.row", column="order_id",
+                                                                problem=Msg("orders.empty"))),
                                   empty_strings(n) if messages is None else messages)
             bad = bad | empty
     return (values, bad, messages) if bad.any() else (values, None, None)
@@ -1067,7 +1063,7 @@ def _parse_each(column: str, uniques: Any) -> tuple[list[Any], list[str]]:
             messages.append("")
         except ValueError as exc:
             values.append(None)
-            messages.append(f"{column}: {exc}")
+            messages.append(message("orders.row", column=column, problem=exc))
     return values, messages
 
 
@@ -1176,7 +1172,7 @@ def _parse_dates(texts: Any) -> tuple[Any, Any]:
                 parsed[i] = np.datetime64(moment, "ns")
             found.append("")
         except ValueError as exc:
-            found.append(f"shipped_at: {exc}")
+            found.append(message("orders.row", column="shipped_at", problem=exc))
     codes = to_numpy(encoded.indices).astype(np.int64)
     values[rows] = parsed[codes]
     if not any(found):

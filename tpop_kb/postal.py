@@ -42,7 +42,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .knowledge import KnowledgeBase, KnowledgeError, knowledge, line_of
+from .knowledge import KnowledgeBase, KnowledgeError, knowledge, line_of, ui_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,7 +65,6 @@ __all__ = [
     "operators",
     "s10_check_digit",
     "tracking_number_states",
-    "ui_text",
     "TRACKING_STATES",
     "destination_post_url_array",
     "quote_numbers",
@@ -84,18 +83,9 @@ _RESERVED_KINDS = ("s10", "unknown", "")
 # ---------------------------------------------------------------------------
 
 
-def ui_text(key: str, lang: str, **values: Any) -> str:
-    """A text of the ``postal`` section of the page wording (``data/ui/postal.yaml``).
-
-    Plain text, not escaped: pages escape it before showing it.
-    """
-    node: Any = knowledge().ui["postal"]
-    for part in key.split("."):
-        node = node[part]
-    text = str(node[lang] if lang in node else node["en"])
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
+def _ui(key: str, lang: str, **values: Any) -> str:
+    """A text of the ``postal`` section of the page wording (``data/ui/postal.yaml``)."""
+    return ui_text(f"postal.{key}", lang, **values)
 
 
 @lru_cache(maxsize=1)
@@ -145,7 +135,7 @@ class Operator:
         that it is not confirmed (``postal.destination.unconfirmed``), plain text."""
         if self.confirmed:
             return ""
-        return ui_text("destination.unconfirmed", lang, operator=self.name)
+        return _ui("destination.unconfirmed", lang, operator=self.name)
 
 
 def load_operators(kb: KnowledgeBase | None = None) -> dict[str, Operator]:
@@ -480,17 +470,17 @@ class TrackingCheck:
     def message(self, lang: str = "en") -> str:
         """A sentence for staff: the shape found, and which check digit is expected."""
         if self.kind == "":
-            return ui_text("check.empty", lang)
+            return _ui("check.empty", lang)
         if self.kind == "s10":
             issuer = self.issuer or ""
             if self.valid:
-                return ui_text(
+                return _ui(
                     "check.s10_ok", lang, country=_country_name(issuer, lang), issuer=issuer
                 )
             given = self.number[10]
             if int(given) != self.expected_check_digit:
                 parts = [
-                    ui_text(
+                    _ui(
                         "check.s10_bad_digit",
                         lang,
                         given=given,
@@ -498,17 +488,17 @@ class TrackingCheck:
                     )
                 ]
             else:
-                parts = [ui_text("check.s10_shape", lang)]
+                parts = [_ui("check.s10_shape", lang)]
             if issuer not in iso_countries():
-                parts.append(ui_text("check.s10_bad_issuer", lang, issuer=issuer))
-            parts.append(ui_text("check.copy_again", lang))
+                parts.append(_ui("check.s10_bad_issuer", lang, issuer=issuer))
+            parts.append(_ui("check.copy_again", lang))
             return " ".join(parts)
         if self.kind == "unknown":
-            return ui_text("check.unrecognized", lang) + " " + ui_text("check.copy_again", lang)
+            return _ui("check.unrecognized", lang) + " " + _ui("check.copy_again", lang)
         for shape in number_shapes():
             if shape.kind == self.kind:
-                return ui_text("check.shape_ok", lang, shape=shape.name.get(lang, shape.name["en"]))
-        return ui_text("check.shape_ok", lang, shape=self.kind)
+                return _ui("check.shape_ok", lang, shape=shape.name.get(lang, shape.name["en"]))
+        return _ui("check.shape_ok", lang, shape=self.kind)
 
 
 def check_tracking_number(number: str | None) -> TrackingCheck:

@@ -4,7 +4,8 @@ Fixtures
 --------
 ``voila_server`` (session)
     Starts ``python -m voila notebooks`` from the repository root (so ``voila.json``
-    is read), waits until it answers and yields its base URL (a ``str`` ending in
+    is read) with ``benchmarks/_voila.py`` (the one launcher of the tests and the
+    benchmarks), waits until it answers and yields its base URL (a ``str`` ending in
     ``/``) carrying ``.log_path``, ``.log()`` and ``.render_url(notebook)``. The
     server's whole process group is stopped at the end of the session.
 ``voila_log`` (session)
@@ -25,8 +26,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -125,44 +124,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("voila") / "voila.log"
-    command = [
-        sys.executable,
-        "-m",
-        "voila",
-        "notebooks",
-        "--Voila.ip=127.0.0.1",
-        f"--port={port}",
-        "--no-browser",
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "JUPYTER_PLATFORM_DIRS": "1"}
-    env.pop("TPOP_KB_NOTEBOOKS", None)
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # its own process group, stopped as a whole
-        )
-    server = VoilaServer(f"http://127.0.0.1:{port}/", log_path, process)
+def voila_server() -> Iterator[VoilaServer]:
+    """The repository's ``notebooks/`` served by the one launcher of the tests and the
+    benchmarks (``benchmarks/_voila.py``), as ``make app`` serves them."""
+    from _voila import voila  # benchmarks/ is on the path (tests/conftest.py)
+
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _answers(server.url):
-            if process.poll() is not None:
-                pytest.fail(
-                    f"Voila exited with code {process.returncode} before answering:\n{server.log()}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(f"Voila did not answer within {START_TIMEOUT_S} s:\n{server.log()}")
-            time.sleep(0.25)
-        yield server
-    finally:
-        _stop(process)
+        with voila(copy=False, env={"TPOP_KB_NOTEBOOKS": None},
+                   start_timeout=START_TIMEOUT_S) as started:
+            yield VoilaServer(f"{started}/", started.log_path, started.process)
+    except SystemExit as exc:  # did not start: the end of its log
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,14 @@ def test_landing_page(page, open_app, screenshot, voila_server):
     rules = page.locator(".tpop-thresholds")
     expect(rules).to_contain_text(f"{thresholds['activation_working_hours']} heures ouvrées")
     expect(rules).to_contain_text(f"{thresholds['contact_after_days']} jours")
+    # Nothing half-translated: the article watch's reason is French on the French page
+    # (this machine is usually offline: the check says why it could not be done).
+    banner = page.locator(".tpop-watch")
+    expect(banner).not_to_have_attribute("data-status", "checking", timeout=20_000)
+    if banner.get_attribute("data-status") == "unavailable":
+        expect(banner).to_contain_text("Impossible de vérifier l'article d'aide")
+        assert "could not" not in banner.inner_text() and "offline" not in banner.inner_text()
+        screenshot(page, "landing-fr")
     # The notebook's markdown title is hidden in Voila: the app's header replaces it.
     expect(page.locator(".jp-MarkdownCell").first).to_be_hidden()
 
@@ -37,7 +45,7 @@ def test_landing_page(page, open_app, screenshot, voila_server):
         card = page.locator(f'[data-page="{key}"]')
         expect(card).to_be_visible()
         if notebook in NOTEBOOKS:
-            expect(card).to_have_attribute("href", notebook)
+            expect(card).to_have_attribute("href", f"{notebook}?lang=fr")
         else:
             expect(card).to_contain_text("Bientôt")
     existing = [notebook for _, notebook in PAGES if notebook in NOTEBOOKS]

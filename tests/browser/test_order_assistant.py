@@ -3,7 +3,11 @@
 One page load pastes nine orders in the formats staff use (labelled lines in English
 and French, JSON, CSV with ``,`` ``;`` and tab, an order page's text) and covers every
 outcome code; another steps through the questions; a deep link opens the English page;
-a narrow window checks the layout. Screenshots go to docs/screenshots/.
+a narrow window checks the layout. Then what only a browser shows: Ctrl/Cmd+Enter, the
+focus moving to the answer and scrolled into view in a 420 px window, visible focus
+rings, Enter pressed twice on a step's button, printing on A4 (print media and a PDF),
+and Back/reload bringing the last answer back from this tab's session storage.
+Screenshots go to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -144,7 +148,7 @@ def test_every_outcome_from_pasted_orders(page, open_app, screenshot, voila_serv
             expect(card.locator(".tpop-contact-from")).to_have_count(0)
         for href in hrefs:
             expect(card.locator(f'a[href="{href}"]')).to_have_count(1)
-        drafts = page.locator(".tpop-draft textarea")
+        drafts = page.locator(".tpop-draft-text textarea")
         if reply is None:
             expect(page.locator(".tpop-no-reply")).to_be_visible()
         else:
@@ -160,7 +164,7 @@ def test_every_outcome_from_pasted_orders(page, open_app, screenshot, voila_serv
             expect(card.locator(".tpop-contact-from")).to_contain_text("dans 15 jours")
             full_screenshot(page, screenshot, "order_assistant_fr")
         if code == "contact_tpop":
-            support = page.locator('.tpop-draft:has([data-to="tpop"]) textarea')
+            support = page.locator('.tpop-draft:has([data-to="tpop"]) .tpop-draft-text textarea')
             value = support.input_value()
             for fact in ("TP-5", NUMBER, "2026-10-14 10:00", "Jours depuis l'expédition : 43"):
                 assert fact in value
@@ -246,7 +250,7 @@ def test_deep_link_in_english_and_copy(page, open_app, screenshot, voila_server)
     expect(contact).to_contain_text("2026-12-12")
     expect(card.locator(f'a[href="{LA_POSTE}{NUMBER}"]')).to_have_count(1)
     expect(card.locator(".tpop-destination-link")).to_contain_text("bpost's site (Belgium)")
-    draft = page.locator(".tpop-draft textarea").first
+    draft = page.locator(".tpop-draft-text textarea").first
     assert draft.input_value().startswith("Hello,")
     assert "after Tuesday 24 November 2026 at 15:00" in draft.input_value()
     full_screenshot(page, screenshot, "order_assistant_en")
@@ -259,12 +263,25 @@ def test_deep_link_in_english_and_copy(page, open_app, screenshot, voila_server)
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.endswith("Anna, customer care") and "TP-77" in copied
 
-    # French, live: the same order, every text switched.
+    # French, live: the same order, every text switched; the edited draft keeps its
+    # edits (in English, and says so), the other draft follows the page.
     page.get_by_role("button", name="Français").click()
     expect(page.locator(".tpop-hero h1")).to_have_text("Assistant commande")
     expect(recheck).to_contain_text("mar. 24 nov. 15:00")
     expect(recheck).to_contain_text("dans 2 jours ouvrés")
-    assert page.locator(".tpop-draft textarea").first.input_value().startswith("Bonjour,")
+    kept = page.locator(".tpop-draft .tpop-draft-text textarea").first
+    assert kept.input_value().endswith("Anna, customer care")
+    expect(page.locator(".tpop-draft-for").first).to_have_text("Au client · en anglais")
+    expect(page.locator(".tpop-draft-edited").first).to_be_visible()
+    # The French version can be copied without switching back.
+    other = page.locator(".tpop-draft button.tpop-copy-other").first
+    expect(other).to_have_text("Copier en français")
+    other.click()
+    expect(other).to_have_text("Copié ✓")
+    assert page.evaluate("navigator.clipboard.readText()").startswith("Bonjour,")
+    page.locator(".tpop-draft-reset").first.click()
+    expect(kept).to_have_value(re.compile("^Bonjour,"))
+    expect(page.locator(".tpop-draft-for").first).to_have_text("Au client · en français")
     assert page.tpop_errors == []
     assert NUMBER not in voila_server.log()  # the link's customer data is not logged
 
@@ -289,3 +306,154 @@ def test_narrow_window(page, open_app, screenshot):
     path = full_screenshot(page, screenshot, "order_assistant_narrow")
     assert path.stat().st_size > 10_000
     assert re.search(r"2026-12-11", page.locator(".tpop-contact-from").inner_text())
+    page.get_by_role("button", name="English").click()
+    expect(page.locator(".tpop-draft-for").first).to_have_text("To the customer · in English")
+    full_screenshot(page, screenshot, "order_assistant_narrow_en")
+
+
+# ---------------------------------------------------------------------------
+# Issue 14: keyboard, focus and scroll, print, Back and reload
+# ---------------------------------------------------------------------------
+
+TP2 = ORDERS[1][0]  # wait_for_activation
+TP5 = ORDERS[4][0]  # contact_tpop
+
+
+def focused(page) -> dict:
+    return page.evaluate(
+        "() => { const e = document.activeElement; const r = e.getBoundingClientRect();"
+        " const s = getComputedStyle(e);"
+        " return {cls: e.className, tag: e.tagName, top: r.top, bottom: r.bottom,"
+        " height: innerHeight, outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }"
+    )
+
+
+def test_keyboard_focus_and_scroll_in_a_narrow_window(page, open_app, screenshot):
+    page.set_viewport_size({"width": 420, "height": 800})
+    open_app(page, PAGE + "?as_of=2026-11-26T10:00", selector=".tpop-order-assistant")
+    box = page.locator(".tpop-order-input textarea")
+    box.fill(TP5)
+    box.press("Control+Enter")  # the answer, from the keyboard
+    card = page.locator('.tpop-outcome[data-outcome="contact_tpop"]')
+    expect(card).to_be_visible(timeout=TIMEOUT)
+    title = card.locator(".tpop-outcome-title")
+    expect(title).to_be_focused(timeout=TIMEOUT)
+    where = focused(page)
+    assert 0 <= where["top"] < where["height"], where  # scrolled into view (was below)
+    assert where["outline"] != "none" and where["width"] >= 3, where
+    screenshot(page, "order_assistant_narrow_answer")
+
+    # Cmd+Enter in a field, after changing it: the new value is used.
+    field = page.locator(".tpop-field-order-id input")
+    field.fill("TP-55")
+    field.press("Meta+Enter")
+    expect(card.locator(".tpop-outcome-order")).to_contain_text("TP-55", timeout=TIMEOUT)
+    expect(title).to_be_focused(timeout=TIMEOUT)
+
+    # Focus rings on buttons reached with the keyboard are clearly visible.
+    page.locator(".tpop-field-order-id input").focus()
+    page.locator(".tpop-triage-button").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    ring = focused(page)
+    assert "tpop-triage-button" in ring["cls"], ring
+    assert ring["outline"] != "none" and ring["width"] >= 3, ring
+    assert page.tpop_errors == []
+
+
+def test_enter_twice_answers_one_question(page, open_app):
+    open_app(page, PAGE + "?as_of=2026-11-26T10:00", selector=".tpop-order-assistant")
+    page.fill(".tpop-field-order-id input", "Q-2")
+    page.fill(".tpop-field-shipped-at input", "19/11/2026 16:45")
+    field = page.locator(".tpop-field-tracking-number input")
+    field.fill(NUMBER)
+    field.press("Control+Enter")
+    step = page.locator(".tpop-step-of")
+    expect(step).to_have_text("Question 1 sur 4", timeout=TIMEOUT)
+    expect(page.locator(".tpop-question-text")).to_be_focused(timeout=TIMEOUT)
+    page.locator(".tpop-answer-no").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # the agent presses again before the page has moved on
+    expect(step).to_have_text("Question 2 sur 4", timeout=TIMEOUT)
+    expect(page.locator(".tpop-question-text")).to_be_focused(timeout=TIMEOUT)
+    page.wait_for_timeout(1500)
+    expect(step).to_have_text("Question 2 sur 4")  # not answered twice
+    page.keyboard.press("Enter")  # on the question's title: nothing
+    page.wait_for_timeout(800)
+    expect(step).to_have_text("Question 2 sur 4")
+    # Answers go into the order's fields.
+    page.click(".tpop-answer-no")
+    expect(step).to_have_text("Question 3 sur 4", timeout=TIMEOUT)
+    page.click(".tpop-answer-no")  # no event yet
+    expect(step).to_have_text("Question 4 sur 4", timeout=TIMEOUT)
+    expect(page.locator(".tpop-field-tracking-status select")).to_have_value("Aucun événement")
+    page.click(".tpop-answer-no")  # not abroad: France
+    expect(page.locator(".tpop-outcome")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".tpop-field-destination-country select")).to_have_value("France")
+    hint = page.locator(".tpop-oa-question .tpop-oa-hint")
+    assert "masse" not in hint.inner_text().lower()
+    assert page.tpop_errors == []
+
+
+def test_print_gives_the_answer_and_the_drafts_on_a4(page, open_app, screenshot):
+    open_app(page, PAGE + "?as_of=2026-11-26T10:00", selector=".tpop-order-assistant")
+    paste(page, TP5)
+    page.click(".tpop-triage-button")
+    card = page.locator('.tpop-outcome[data-outcome="contact_tpop"]')
+    expect(card).to_be_visible(timeout=TIMEOUT)
+    support = page.locator(".tpop-draft .tpop-draft-text textarea").nth(1)
+    support.fill(support.input_value() + "\nSigné : Anna")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    expect(page.locator(".tpop-oa-form")).to_be_hidden()
+    expect(page.locator(".tpop-header")).to_be_hidden()
+    expect(card).to_be_visible()
+    copies = page.locator(".tpop-print-text")
+    expect(copies).to_have_count(2)
+    expect(copies.nth(1)).to_be_visible()
+    assert copies.nth(1).inner_text().endswith("Signé : Anna")  # whole, edits included
+    full_screenshot(page, screenshot, "order_assistant_print")
+    pdf = page.pdf(format="A4", print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= 2, pages  # not one clipped page
+    page.emulate_media(media="screen")
+    expect(page.locator(".tpop-oa-form")).to_be_visible()
+
+
+def test_back_and_reload_bring_the_last_answer_back(page, open_app, voila_server):
+    open_app(page, PAGE + "?as_of=2026-11-26T10:00", selector=".tpop-order-assistant")
+    recent = page.locator(".tpop-recent")
+    expect(recent).to_contain_text("Aucune commande consultée")
+    paste(page, TP2)
+    page.click(".tpop-triage-button")
+    expect(page.locator('.tpop-outcome[data-outcome="wait_for_activation"]')).to_be_visible(
+        timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"order_id=TP-2"), timeout=TIMEOUT)
+    paste(page, TP5)
+    page.click(".tpop-triage-button")
+    expect(page.locator('.tpop-outcome[data-outcome="contact_tpop"]')).to_be_visible(
+        timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"order_id=TP-5"), timeout=TIMEOUT)
+    links = recent.locator("a.tpop-recent-link")
+    expect(links).to_have_count(2)
+    expect(links.first).to_contain_text("TP-5")
+    stored = page.evaluate("sessionStorage.getItem('tpop-order-assistant-recent')")
+    assert "TP-5" in stored and "TP-2" in stored
+
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator('.tpop-outcome[data-outcome="contact_tpop"]')).to_be_visible(
+        timeout=60_000)
+    expect(page.locator(".tpop-field-order-id input")).to_have_value("TP-5")
+    expect(links).to_have_count(2)
+
+    page.evaluate("history.back()")
+    expect(page.locator('.tpop-outcome[data-outcome="wait_for_activation"]')).to_be_visible(
+        timeout=60_000)
+    expect(page.locator(".tpop-field-order-id input")).to_have_value("TP-2")
+
+    page.locator(".tpop-recent a.tpop-recent-link", has_text="TP-5").click()
+    expect(page.locator('.tpop-outcome[data-outcome="contact_tpop"]')).to_be_visible(
+        timeout=60_000)
+    # The kernel stored nothing: the server's log does not hold the orders.
+    assert "TP-5" not in voila_server.log() and "TP-2" not in voila_server.log()

@@ -1,12 +1,13 @@
-"""The training page and the knowledge explorer in Chromium, through a real Voila server."""
+"""The training page in Chromium, through a real Voila server."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from tpop_kb import knowledge
-from tpop_kb.apps.knowledge_explorer import FLAG_PREFIX
 from tpop_kb.scenarios import run, scenarios
 
 pytestmark = pytest.mark.browser
@@ -116,65 +117,66 @@ def test_training_narrow_window(page, open_app, screenshot):
     screenshot(page, "training-narrow")
 
 
-def test_knowledge_explorer(page, open_app, screenshot):
-    open_app(page, "knowledge.ipynb", selector=".tpop-knowledge-explorer")
-    kb = knowledge()
-    tree = kb.tree
-    expect(page.locator(".tpop-kb-version")).to_have_text(kb.version)
-    expect(page.locator(".tpop-updated-on")).to_contain_text("12 septembre 2024")
-    expect(page.locator("svg.tpop-diagram .tpop-node")).to_have_count(len(tree.reachable()))
-    passages = page.locator(".tpop-passage")
-    expect(passages).to_have_count(len(kb.article.passages))
-
-    items = (
-        sorted(tree.questions, key=lambda n: _number(n))
-        + list(tree.outcomes)
-        + [FLAG_PREFIX + f for f in tree.flags]
-    )
-    node = tree.nodes["q_activation_window"]
-    page.locator(".tpop-node-picker select").select_option(index=items.index(node.id) + 1)
-    detail = page.locator(".tpop-node-detail")
-    expect(detail).to_have_attribute("data-node", node.id)
-    expect(detail).to_contain_text(tree.fill(node.text["en"]))
-    expect(detail).to_contain_text(tree.fill(node.text["fr"]))
-    expect(page.locator("svg .tpop-node.is-selected")).to_have_attribute("data-node", node.id)
-    highlighted = page.locator(".tpop-passage.is-cited")
-    expect(highlighted).to_have_count(len(node.passages))
-    for pid in node.passages:
-        expect(page.locator(f'.tpop-passage[data-passage="{pid}"]')).to_have_attribute(
-            "data-cited", "true"
-        )
-    # The picked node's passages are quoted beside the diagram: the screenshot shows Q3.
-    node = tree.nodes["q_delivered"]
-    page.locator(".tpop-node-picker select").select_option(index=items.index(node.id) + 1)
-    expect(detail).to_have_attribute("data-node", node.id)
-    expect(detail.locator(".tpop-cited")).to_have_count(len(node.passages))
-    page.locator(".tpop-ke-body").evaluate("e => e.scrollIntoView({block: 'start'})")
-    screenshot(page, "knowledge_explorer")
-
-    # A remark marks the node after which it is checked.
-    flag_id = next(iter(tree.flags))
-    page.locator(".tpop-node-picker select").select_option(
-        index=items.index(FLAG_PREFIX + flag_id) + 1
-    )
-    expect(page.locator("svg .tpop-node.is-selected")).to_have_attribute(
-        "data-node", tree.flags[flag_id].after
-    )
-    page.get_by_role("button", name="English").click()
-    expect(page.locator(".tpop-hero h1")).to_have_text("Knowledge explorer")
-    expect(page.locator(".tpop-updated-on")).to_contain_text("12 September 2024")
-    assert page.tpop_errors == []
-
-
-def test_knowledge_explorer_narrow_window(page, open_app, screenshot):
-    page.set_viewport_size({"width": 420, "height": 900})
-    open_app(page, "knowledge.ipynb", selector=".tpop-knowledge-explorer")
-    expect(page.locator(".tpop-kb-version")).to_be_visible()
-    assert all(overflow <= 0 for overflow in page.evaluate(NO_OVERFLOW))
-    screenshot(page, "knowledge_explorer-narrow")
-
-
 def _number(node_id: str) -> int:
     from tpop_kb.diagram import question_numbers
 
     return question_numbers(knowledge().tree)[node_id]
+
+
+def test_new_session_asks_before_it_clears_the_score(page, open_app, screenshot):
+    open_app(page, "training.ipynb", selector=".tpop-training")
+    link = page.locator(".tpop-header a.tpop-home")
+    expect(link).to_have_text("← Toutes les pages")
+    expect(link).to_have_attribute("href", re.compile(r"^index\.ipynb"))
+    case = scenarios()["madrid-silent-day-22"]
+    decision = run(case)
+    tree = knowledge().tree
+    pick_scenario(page, case.id)
+    # one numbering: the question's tree number, nothing like "Question 1 sur 8"
+    expect(page.locator(".tpop-question .tpop-badge")).to_have_text("Q1")
+    expect(page.locator(".tpop-quiz")).not_to_contain_text("Question 1 sur")
+    expect(page.locator(".tpop-case")).to_contain_text("Espagne")
+    for step in decision.path:
+        answer(page, tree.answer_label(step.node, step.answer, "fr"))
+        page.locator(".tpop-continue").click()
+    from tpop_kb.apps.training import action_choices
+
+    choices = action_choices(decision, tree, seed=case.id)
+    wrong = tree.fill(tree.nodes[next(c for c in choices if c != decision.code)].title["fr"])
+    answer(page, wrong)
+    feedback = page.locator(".tpop-feedback")
+    expect(feedback).to_have_attribute("data-correct", "false")
+    expect(feedback.locator(".tpop-deciding")).to_contain_text("La question qui tranche")
+    expect(feedback.locator(".tpop-quote")).to_have_count(1)
+    expect(feedback.locator(".tpop-quote")).to_have_attribute("data-passage", case.passage)
+    feedback.scroll_into_view_if_needed()
+    screenshot(page, "training-feedback-fr")
+    score = page.locator(".tpop-score")
+    total = str(len(decision.path) + 1)
+    expect(score).to_have_attribute("data-total", total)
+
+    new_session = page.locator(".tpop-new-session")
+    new_session.click()
+    confirm = page.locator(".tpop-confirm")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("Commencer une nouvelle session ?")
+    expect(new_session).to_be_hidden()
+    confirm.scroll_into_view_if_needed()
+    screenshot(page, "training-new-session-fr")
+    page.get_by_role("button", name="Non, garder mon score").click()
+    expect(confirm).to_be_hidden()
+    expect(score).to_have_attribute("data-total", total)  # kept
+    new_session.click()
+    page.get_by_role("button", name="Oui, effacer le score").click()
+    expect(score).to_have_attribute("data-total", "0")
+    expect(page.locator(".tpop-review")).to_have_count(0)
+
+    page.get_by_role("button", name="English").click()
+    expect(page.locator(".tpop-hero h1")).to_have_text("Training")
+    expect(link).to_have_text("← All pages")
+    expect(page.locator(".tpop-case")).to_contain_text("Spain")
+    answer(page, "No")
+    expect(feedback).to_have_attribute("data-correct", "false")
+    page.locator(".tpop-tr-body").scroll_into_view_if_needed()
+    screenshot(page, "training-feedback-en")
+    assert page.tpop_errors == []

@@ -16,6 +16,7 @@ _MODULES = {
     "BulkTriageApp": "bulk_triage",
     "TrainingApp": "training",
     "KnowledgeExplorerApp": "knowledge_explorer",
+    "InsightsApp": "insights",
 }
 
 __all__ = sorted(_MODULES)

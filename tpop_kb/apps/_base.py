@@ -28,10 +28,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import anywidget
 import ipywidgets as widgets
 import traitlets
 
-from ..knowledge import LOCALES, KnowledgeError, knowledge
+from ..knowledge import LOCALES, KnowledgeError, knowledge, ui_text
 from ..text import visible
 
 __all__ = [
@@ -40,10 +41,12 @@ __all__ = [
     "Html",
     "LANG_OPTIONS",
     "asset",
+    "PageSession",
     "esc",
     "guarded",
+    "home_link",
+    "page_title",
     "plural",
-    "t",
     "validate_data",
     "wording",
 ]
@@ -112,27 +115,14 @@ def esc(value: Any) -> str:
     return html.escape(visible(value), quote=True)
 
 
-def t(key: str, lang: str, **values: Any) -> str:
-    """Page wording from ``data/ui.yaml``: ``t('landing.title', 'fr')``.
-
-    Values are escaped before they are put into the text.
-    """
-    node: Any = knowledge().ui
-    for part in key.split("."):
-        node = node[part]
-    text = str(node[lang])
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", esc(value))
-    return text
-
-
 class Html(str):
-    """Text that is already HTML (escaped where needed): :func:`page_html` inserts it as is."""
+    """Text that is already HTML (escaped where needed): :func:`wording` inserts it as is."""
 
 
 def wording(key: str, lang: str, *, plain: bool = False, **values: Any) -> str:
     """The one wording function of the pages: the text ``key`` of the page wording
-    (``data/ui.yaml`` and ``data/ui/*.yaml``) in ``lang``, ``{name}`` placeholders filled.
+    (``data/ui.yaml`` and ``data/ui/*.yaml``) in ``lang``, ``{name}`` placeholders filled
+    (the lookup is :func:`tpop_kb.knowledge.ui_text`, which the engine's own few texts use).
 
     HTML by default: the text and every value are escaped (invisible characters removed),
     except :class:`Html` values, which go in as they are. ``plain=True`` gives plain text
@@ -142,15 +132,9 @@ def wording(key: str, lang: str, *, plain: bool = False, **values: Any) -> str:
     >>> wording("common.brand", "fr")
     'TPOP'
     """
-    node: Any = knowledge().ui
-    for part in key.split("."):
-        node = node[part]
-    text = str(node[lang])
     if plain:
-        for name, value in values.items():
-            text = text.replace("{" + name + "}", str(value))
-        return text
-    text = esc(text)
+        return ui_text(key, lang, **values)
+    text = esc(ui_text(key, lang))
     for name, value in values.items():
         text = text.replace("{" + name + "}", value if isinstance(value, Html) else esc(value))
     return Html(text)
@@ -174,34 +158,52 @@ def asset(name: str) -> str:
     return files("tpop_kb.apps").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def page_text(key: str, lang: str, **values: Any) -> str:
-    """Page wording as plain text (widget labels, placeholders, drafts), values as given."""
-    node: Any = knowledge().ui
-    for part in key.split("."):
-        node = node[part]
-    text = str(node[lang])
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
-
-
-def page_html(key: str, lang: str, **values: Any) -> str:
-    """Page wording as HTML: the text and every value escaped, except :class:`Html` values."""
-    text = esc(page_text(key, lang))
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", value if isinstance(value, Html) else esc(value))
-    return text
-
-
 def brand_html(lang: str, extra: str = "") -> str:
     """The header's left side on every page: TPOP's name, the app's name, then ``extra``
     (HTML, e.g. a link back to the landing page)."""
     return (
         '<div class="tpop-brand">'
-        f'<span class="tpop-brand-name">{esc(t("common.brand", lang))}</span>'
-        f'<span class="tpop-brand-sub">{esc(t("common.app_name", lang))}</span>'
+        f'<span class="tpop-brand-name">{wording("common.brand", lang)}</span>'
+        f'<span class="tpop-brand-sub">{wording("common.app_name", lang)}</span>'
         f"{extra}</div>"
     )
+
+
+def home_link(lang: str) -> Html:
+    """The "All pages" link back to the landing page that every page but the landing
+    page shows in its header (:class:`PageSession` adds the language to it)."""
+    return Html(
+        f'<a class="tpop-home-link" href="{LANDING_NOTEBOOK}" data-page-link="home">'
+        f'{wording("common.all_pages", lang)}</a>'
+    )
+
+
+#: the landing page's notebook, the target of :func:`home_link`
+LANDING_NOTEBOOK = "index.ipynb"
+
+
+def page_title(page: str, lang: str) -> str:
+    """The browser tab's title of ``page`` (``common.page_titles.<page>`` in ui.yaml):
+    ``"Assistant commande — TPOP"``. Plain text."""
+    return wording(f"common.page_titles.{page}", lang, plain=True)
+
+
+class PageSession(anywidget.AnyWidget):
+    """What every page does in the browser (``assets/common.js``), a widget that takes no
+    room, added to each page by :class:`App`:
+
+    - ``lang`` follows the page's language both ways: the page opens in the language of
+      its link (``?lang=en``) or, without one, in the one last chosen on any page (the
+      browser's localStorage; nothing on the server); a choice is stored and written
+      into the address, so a reload keeps it;
+    - every link to another page (``<a href="….ipynb">``) carries ``?lang=…``;
+    - ``title`` names the browser tab.
+    """
+
+    _esm = asset("common.js")
+
+    lang = traitlets.Unicode("fr").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
 
 
 class AppState(traitlets.HasTraits):
@@ -244,17 +246,37 @@ class App:
         self.connection.add_class("tpop-connection-watch")
         self._connection_texts()
         self.state.observe(self._connection_texts, names="lang")
+        # the language kept across pages and reloads, links, the tab's title (common.js)
+        self.session = PageSession(lang=self.state.lang, title=self._page_title())
+        self.session.add_class("tpop-page-session")
+        self.session.layout.display = "none"
+        traitlets.link((self.session, "lang"), (self.state, "lang"))
+        self.state.observe(self._session_title, names="lang")
         children = list(self.root.children)
         first = 1 if children and "tpop-style" in children[0]._dom_classes else 0
         self.root.children = (
-            *children[:first], self.fault, *children[first:], self.connection
+            *children[:first], self.fault, *children[first:], self.session, self.connection
         )
+
+    #: the page's key in ``common.page_titles`` of ui.yaml (default: its module's name,
+    #: ``order_assistant`` for ``tpop_kb.apps.order_assistant``)
+    page_key: str | None = None
+
+    def _page_title(self) -> str:
+        key = self.page_key or type(self).__module__.rpartition(".")[2]
+        try:
+            return page_title(key, self.state.lang)
+        except KeyError:  # a page without a title of its own: the app's name
+            return wording("common.app_name", self.state.lang, plain=True)
+
+    def _session_title(self, _change: Any = None) -> None:
+        self.session.title = self._page_title()
 
     def _connection_texts(self, _change: Any = None) -> None:
         lang = self.state.lang
-        self.connection.title = t("common.connection_lost.title", lang)
-        self.connection.message = t("common.connection_lost.text", lang)
-        self.connection.button_label = t("common.connection_lost.reload", lang)
+        self.connection.title = wording("common.connection_lost.title", lang, plain=True)
+        self.connection.message = wording("common.connection_lost.text", lang, plain=True)
+        self.connection.button_label = wording("common.connection_lost.reload", lang, plain=True)
 
     # -- quiet updates --------------------------------------------------------------
     _quiet = False  # True while code (not the user) sets widgets: observers ignore it

@@ -9,10 +9,20 @@ Staff
 3. see how many rows were read, are ready, and need checking (row, column,
    value, why) — every row of the file stays, rows in = rows out;
 4. triage the orders "as of" a moment (now, Paris time, by default), with a
-   progress bar;
+   progress bar and a button that cancels it (in a kernel the triage runs in a
+   thread, so that the click arrives); rows the triage itself finds wrong (shipped
+   after the as-of moment, no order id) are counted and explained in step 3;
 5. read the counts per next action, three charts, and a table they can filter,
-   sort and page through;
-6. download the result as CSV (UTF-8 with BOM) or ``.xlsx``, built in memory.
+   sort (a click on a heading) and page through; each order links to the order
+   assistant filled with it;
+6. download all the orders, or the table's filtered rows, as CSV (UTF-8 with BOM)
+   or ``.xlsx``, built in memory: French Excel (``;``, French headings, titles and
+   reasons, dd/mm/yyyy) or the command line's English columns; both with the file's
+   ship date, tracking number, country and tracking status.
+
+Row numbers are the spreadsheet's line numbers (the header is line 1). The HTML comes
+from :mod:`tpop_kb.apps.bulk_triage_views`; the page's CSS and the table's script are
+``assets/bulk_triage.css`` and ``assets/bulk_triage.js``.
 
 The reading, the rules and the files come from the engine (:mod:`tpop_kb.orders`,
 :mod:`tpop_kb.triage`, :mod:`tpop_kb.export`, :mod:`tpop_kb.charts`): the result
@@ -22,13 +32,17 @@ Hooks for browser tests (stable): the file input sits in ``.tpop-upload``; the
 run button is ``.tpop-run-button``; ``.tpop-summary`` has one child per outcome
 with ``data-outcome`` and ``data-count``; the download buttons are
 ``.tpop-download-csv`` and ``.tpop-download-xlsx``; the table's count line is
-``.tpop-table-count``; mapping dropdowns are ``.tpop-map-<column>``.
+``.tpop-table-count``; mapping dropdowns are ``.tpop-map-<column>``; the filtered-rows
+downloads are ``.tpop-download-filtered-csv`` and ``.tpop-download-filtered-xlsx``,
+the format toggle ``.tpop-download-format``; the triage's cancel button is
+``.tpop-cancel-button``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import traitlets
 
+from ..events import record_bulk
 from ..knowledge import KnowledgeError, data_dir, knowledge, line_of
 from ..orders import (
     CANONICAL_COLUMNS,
@@ -47,26 +62,62 @@ from ..orders import (
     read_orders,
 )
 from ..triage import OUTCOMES, OUTPUT_COLUMNS, triage_frame
-from ..workdays import now_paris
-from ._base import App, AppState, brand_html, esc, guarded, t
-from .result_table import ResultTable, column_label, html_text, number, outcome_title
+from ..workdays import calendar_version, now_paris
+from ._base import App, AppState, asset, brand_html, esc, guarded, wording
+from .bulk_triage_views import (
+    changed_html,
+    changed_rows,
+    column_label,
+    country_label,
+    file_message_html,
+    file_size,
+    flag_title,
+    invalid_rows_html,
+    line_number,
+    mapping_message_html,
+    moment_text,
+    number,
+    outcome_title,
+    reason_text,
+    run_status_html,
+    status_label,
+    summary_html,
+    validation_html,
+    why_text,
+)
+from .result_table import ResultTable
 from .style import style_widget
 from .transfer import DownloadButton, FileDrop
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BulkTriageApp", "BulkTriageState", "settings", "upload_limit"]
+__all__ = [
+    "BulkTriageApp",
+    "BulkTriageState",
+    "INPUT_COLUMNS",
+    "download_frame",
+    "file_size",
+    "settings",
+    "upload_limit",
+]
 
 AS_OF_FORMAT = "%Y-%m-%dT%H:%M"
-#: The table's first columns, in this order; then any other output column; then DISPLAY_LAST.
+#: The table's first columns, in this order (the order id stays in view when the table
+#: scrolls sideways); then any other output column; then DISPLAY_LAST.
 DISPLAY_FIRST = (
-    "row", "order_id", "outcome", "flags", "reason", "days_since_shipped", "recheck_at",
-    "contact_from", "destination_country", "tracking_url", "destination_post_url",
+    "order_id", "row", "outcome", "reason", "recheck_at", "contact_from",
+    "days_since_shipped", "flags", "destination_country", "shipped_at", "tracking_number",
+    "tracking_status", "tracking_url", "destination_post_url",
 )
-DISPLAY_LAST = ("error", "article_ref")
+DISPLAY_LAST = ("article_ref", "error")
+#: The file's columns the downloads carry beside the result (canonical values).
+INPUT_COLUMNS = ("shipped_at", "tracking_number", "destination_country", "tracking_status")
+#: Read by the link to the order assistant, not shown.
+HIDDEN_COLUMNS = ("_customer_claim", "_store_tracking_synced")
 NOT_IN_FILE = ""
-_BABEL_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+#: Download formats: French Excel, or the command line's.
+DOWNLOAD_STYLES = ("fr", "en")
 
 
 #: The settings the page needs: section -> its whole numbers > 0 (and ``upload.accept``).
@@ -132,20 +183,76 @@ def sample_files() -> list[str]:
     )
 
 
-def file_size(size: int, lang: str) -> str:
-    """``52 428 800`` -> ``50 MB`` / ``50 Mo`` (binary multiples, one decimal under 10)."""
-    from babel.numbers import format_decimal
+def _in_kernel() -> bool:
+    """Whether the page runs in a Jupyter kernel (Voila): then the triage runs in a
+    thread, so that a click on "cancel" reaches the page while it runs."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
-    locale = _BABEL_LOCALES.get(lang, "en_GB")
-    if size < 1024:
-        shown = format_decimal(size, locale=locale)
-        return t("bulk_triage.units.bytes", lang).replace("{n}", shown)
-    if size < 1024 * 1024:
-        unit, value = "kb", size / 1024
-    else:
-        unit, value = "mb", size / (1024 * 1024)
-    shown = format_decimal(round(value, 1) if value < 10 else round(value), locale=locale)
-    return t(f"bulk_triage.units.{unit}", lang).replace("{n}", shown)
+
+def download_frame(
+    result: pd.DataFrame, orders: pd.DataFrame, style: str
+) -> tuple[pd.DataFrame, dict[str, str], tuple[str, ...]]:
+    """The rows of a download: the result's columns, then the file's :data:`INPUT_COLUMNS`;
+    with the headings and the columns written as links.
+
+    ``style`` ``"en"``: the command line's columns and values as they are (codes, ISO
+    dates), headings the column names. ``"fr"``: French headings, next actions,
+    remarks, reasons, countries and statuses, dates ``dd/mm/yyyy``. ``result`` and
+    ``orders`` hold the same rows in the same order.
+    """
+    import pandas as pd
+
+    shipped = orders["shipped_at"].reset_index(drop=True)
+    shipped_text = pd.Series(
+        [v.strftime(AS_OF_FORMAT) if not pd.isna(v) else "" for v in shipped], dtype=object
+    )
+    out: dict[str, Any] = {c: result[c].reset_index(drop=True) for c in OUTPUT_COLUMNS}
+    out["shipped_at"] = shipped_text
+    for column in ("tracking_number", "destination_country", "tracking_status"):
+        out[column] = orders[column].astype(object).fillna("").astype(str).reset_index(
+            drop=True)
+    columns = [*OUTPUT_COLUMNS, *INPUT_COLUMNS]
+    links = ("tracking_url", "destination_post_url")
+    if style != "fr":
+        return pd.DataFrame(out, columns=columns), {}, links
+    lang = "fr"
+
+    def each_distinct(series: pd.Series, word: Any) -> pd.Series:
+        """``word`` of each distinct value, once (a file has few of them)."""
+        text = series.astype(object).where(series.notna(), "").astype(str)
+        return text.map({v: word(v) for v in text.unique()})
+
+    # the reason: one text per distinct combination of the values it is made of
+    keys = ["outcome", "days_since_shipped", "recheck_at", "contact_from", "reason"]
+    parts = pd.DataFrame({k: out[k] for k in keys})
+    parts["shipped_at"] = (out["shipped_at"] != "").map({True: "x", False: ""})
+    parts["tracking_status"] = (out["tracking_status"] != "").map({True: "x", False: ""})
+    combos = parts.astype(object).where(parts.notna(), None)
+    distinct = combos.drop_duplicates()
+    texts = {tuple(r.values()): reason_text(r, lang)
+             for r in distinct.to_dict("records")}
+    out["reason"] = pd.Series([texts[k] for k in combos.itertuples(index=False, name=None)],
+                              dtype=object)
+    out["outcome"] = each_distinct(out["outcome"], lambda c: outcome_title(c, lang))
+    out["flags"] = each_distinct(
+        out["flags"], lambda v: ", ".join(flag_title(f, lang) for f in v.split(";") if f))
+    for column in ("recheck_at", "contact_from", "shipped_at"):
+        out[column] = each_distinct(out[column], lambda v: moment_text(v, lang))
+    out["article_ref"] = each_distinct(out["article_ref"], lambda v: v.replace(";", ", "))
+    # the triage's own errors in French (the reader's stay as it words them)
+    out["error"] = each_distinct(
+        out["error"], lambda v: " ; ".join(why_text(e, lang)[0] for e in v.split("; ") if e))
+    out["destination_country"] = each_distinct(
+        out["destination_country"], lambda c: country_label(c, lang) if c else "")
+    out["tracking_status"] = each_distinct(
+        out["tracking_status"], lambda c: status_label(c, lang) if c else "")
+    headers = {c: column_label(c, lang) for c in columns}
+    return pd.DataFrame(out, columns=columns), headers, links
 
 
 class _AnyColumns(ColumnMapping):
@@ -173,6 +280,13 @@ def split_errors(error: str) -> list[tuple[str, str]]:
 
 class BulkTriageState(AppState):
     """The page's state. The frames themselves live on the app (``app.raw``...)."""
+
+    #: "cancel" was clicked while the triage runs
+    cancelling = traitlets.Bool(False)
+    #: the last triage was cancelled after this many orders (-1: it was not)
+    cancelled_at = traitlets.Int(-1)
+    #: the downloads' format: "fr" (French Excel) or "en" (the command line's)
+    download_style = traitlets.Unicode("fr")
 
     source = traitlets.Unicode("")  # the file's name
     size = traitlets.Int(0)
@@ -203,13 +317,22 @@ class BulkTriageApp(App):
     css_class = "tpop-app"
     state_class = BulkTriageState
 
-    def __init__(self, lang: str = "fr", **state: Any) -> None:
+    def __init__(self, lang: str = "fr", *, background: bool | None = None,
+                 **state: Any) -> None:
         self.raw: pd.DataFrame | None = None
         self.orders: pd.DataFrame | None = None
         self.result: pd.DataFrame | None = None
+        #: the orders the result was made from (the page's may have changed since)
+        self.result_orders: pd.DataFrame | None = None
         self.notes: list[str] = []
         self._charts: dict[str, tuple[bytes, bytes, bytes]] = {}
+        #: the triage runs in a thread (default: in a kernel), so that "cancel" is heard
+        self.background = _in_kernel() if background is None else background
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._style_chosen = False
         state.setdefault("as_of_text", now_paris().strftime(AS_OF_FORMAT))
+        state.setdefault("download_style", lang if lang in DOWNLOAD_STYLES else "en")
         super().__init__(lang=lang, **state)
 
     # -- layout --------------------------------------------------------------------
@@ -299,6 +422,9 @@ class BulkTriageApp(App):
         self.now_button.add_class("tpop-now-button")
         self.run_button = widgets.Button(button_style="primary", icon="play")
         self.run_button.add_class("tpop-run-button")
+        self.cancel_button = widgets.Button(icon="stop")
+        self.cancel_button.add_class("tpop-cancel-button")
+        self.cancel_button.layout.display = "none"
         self.as_of_help = widgets.HTML()
         self.as_of_help.add_class("tpop-as-of-help")
         self.progress = widgets.IntProgress(value=0, min=0, max=1)
@@ -310,7 +436,7 @@ class BulkTriageApp(App):
             [self.as_of_label, widgets.HBox([self.as_of, self.now_button])]
         )
         as_of_field.add_class("tpop-field")
-        run_row = widgets.HBox([as_of_field, self.run_button])
+        run_row = widgets.HBox([as_of_field, self.run_button, self.cancel_button])
         run_row.add_class("tpop-run-row")
         self.run_card = self._card(
             "tpop-step-run",
@@ -350,16 +476,39 @@ class BulkTriageApp(App):
         # 6. download
         self.download_title = self._title()
         self.download_intro = widgets.HTML()
-        self.download_csv = DownloadButton(
-            build=self._csv_bytes, on_failure=self._on_download_failed
-        )
-        self.download_csv.add_class("tpop-download-csv")
-        self.download_xlsx = DownloadButton(
-            build=self._xlsx_bytes, on_failure=self._on_download_failed
-        )
-        self.download_xlsx.add_class("tpop-download-xlsx")
+        self.download_format_label = widgets.HTML()
+        self.download_format_label.add_class("tpop-control-label")
+        self.download_format = widgets.RadioButtons(options=[("", "fr"), ("", "en")],
+                                                    value=self.state.download_style)
+        self.download_format.add_class("tpop-download-format")
+
+        def button(build: Any, css: str) -> DownloadButton:
+            made = DownloadButton(build=build, on_failure=self._on_download_failed)
+            made.add_class(css)
+            return made
+
+        self.download_csv = button(self._csv_bytes, "tpop-download-csv")
+        self.download_xlsx = button(self._xlsx_bytes, "tpop-download-xlsx")
+        self.download_filtered_csv = button(
+            lambda: self._csv_bytes(filtered=True), "tpop-download-filtered-csv")
+        self.download_filtered_xlsx = button(
+            lambda: self._xlsx_bytes(filtered=True), "tpop-download-filtered-xlsx")
+        self.download_all_label = widgets.HTML()
+        self.download_all_label.add_class("tpop-download-label")
+        self.download_filtered_label = widgets.HTML()
+        self.download_filtered_label.add_class("tpop-download-label")
         self.download_message = widgets.HTML()
-        self.download_buttons = widgets.HBox([self.download_csv, self.download_xlsx])
+        all_rows = widgets.VBox([self.download_all_label,
+                                 widgets.HBox([self.download_csv, self.download_xlsx])])
+        filtered_rows = widgets.VBox([
+            self.download_filtered_label,
+            widgets.HBox([self.download_filtered_csv, self.download_filtered_xlsx]),
+        ])
+        for box in (all_rows, filtered_rows):
+            box.add_class("tpop-download-group")
+        format_field = widgets.VBox([self.download_format_label, self.download_format])
+        format_field.add_class("tpop-field")
+        self.download_buttons = widgets.Box([format_field, all_rows, filtered_rows])
         self.download_buttons.add_class("tpop-downloads")
         self.download_card = self._card(
             "tpop-step-download",
@@ -369,7 +518,8 @@ class BulkTriageApp(App):
 
         self.root.children = [
             style_widget(),
-            widgets.HTML(f"<style>{PAGE_CSS}</style>", layout=widgets.Layout(height="0")),
+            widgets.HTML(f"<style>{asset('bulk_triage.css')}</style>",
+                         layout=widgets.Layout(height="0")),
             self.header,
             self.intro,
             self.upload_card,
@@ -405,12 +555,16 @@ class BulkTriageApp(App):
         self.as_of.observe(self._on_as_of, names="value")
         self.now_button.on_click(self._on_now)
         self.run_button.on_click(self._on_run)
+        self.cancel_button.on_click(self._on_cancel)
+        self.download_format.observe(self._on_download_format, names="value")
+        self.result_table.state.observe(
+            self._on_table_filter, names=["outcome", "country", "flag", "search", "version"])
         self.state.observe(self._on_lang, names="lang")
         self.state.observe(
             self._on_state,
             names=["lang", "source", "loaded", "mapping", "as_of_text", "message", "sample",
                    "running", "data_version", "result_version", "download_error",
-                   "sample_loaded"],
+                   "sample_loaded", "cancelling", "cancelled_at", "download_style"],
         )
         self.state.observe(self._on_progress, names=["done", "total"])
 
@@ -432,10 +586,14 @@ class BulkTriageApp(App):
         reason = refused.get("reason", "read_error")
         if reason not in knowledge().ui["bulk_triage"]["upload"]["errors"]:
             reason = "read_error"
+        values: dict[str, Any] = {"name": refused.get("name", ""),
+                                  "size": int(refused.get("size") or 0)}
+        key = f"bulk_triage.upload.errors.{reason}"
+        if reason == "cancelled" and self.state.loaded:  # the file loaded before stays
+            key = "bulk_triage.upload.cancelled_kept"
+            values["source"] = self.state.source
         self.state.message = {
-            "key": f"bulk_triage.upload.errors.{reason}",
-            "values": {"name": refused.get("name", ""), "size": int(refused.get("size") or 0)},
-            "tone": "error",
+            "key": key, "values": values, "tone": "info" if reason == "cancelled" else "error",
         }
 
     @guarded
@@ -485,12 +643,30 @@ class BulkTriageApp(App):
         self.run()
 
     @guarded
+    def _on_cancel(self, _button: widgets.Button | None = None) -> None:
+        if self.state.running:
+            self._cancel.set()
+            self.state.cancelling = True
+
+    @guarded
+    def _on_download_format(self, change: dict[str, Any]) -> None:
+        if not self._rendering and change["new"] in DOWNLOAD_STYLES:
+            self._style_chosen = True
+            self.state.download_style = change["new"]
+
+    @guarded
+    def _on_table_filter(self, _change: dict[str, Any]) -> None:
+        self._render_downloads(self.state.lang)
+
+    @guarded
     def _on_download_failed(self, exc: BaseException) -> None:
         self.state.download_error = type(exc).__name__
 
     @guarded
     def _on_lang(self, _change: dict[str, Any]) -> None:
         self.result_table.state.lang = self.state.lang
+        if not self._style_chosen:  # the files follow the page's language until chosen
+            self.state.download_style = self.state.lang
 
     @guarded
     def _on_state(self, _change: dict[str, Any]) -> None:
@@ -505,6 +681,7 @@ class BulkTriageApp(App):
         """Read a file: the orders, the detected mapping; the last result is cleared."""
         self.result = None
         self._charts = {}
+        self.state.cancelled_at = -1
         self.result_table.set_frame(None)
         limit = upload_limit()
         if len(content) > limit:
@@ -591,89 +768,164 @@ class BulkTriageApp(App):
         return None
 
     def run(self) -> pd.DataFrame | None:
-        """Triage every order, in steps of ``triage.chunk_rows`` with the progress bar."""
-        import pandas as pd
+        """Triage every order, in steps of ``triage.chunk_rows`` with the progress bar.
 
+        In the foreground (tests, notebooks without a kernel) it returns the result; in
+        the background (a kernel) it returns None at once and a thread does the work,
+        checking "cancel" between steps: a cancelled triage shows no result at all.
+        """
         if self.blocked() or self.state.running:
             self._render()
             return None
         orders = self.orders
         as_of = self.as_of_value()
         assert orders is not None and as_of is not None
+        self._cancel.clear()
+        with self.state.hold_trait_notifications():
+            self.state.running = True
+            self.state.cancelling = False
+            self.state.cancelled_at = -1
+            self.state.done = 0
+            self.state.total = len(orders)
+        version = self.state.data_version  # the orders this result will be made from
+        if not self.background:
+            return self._triage(orders, as_of, version)
+        self._thread = threading.Thread(
+            target=self._triage, args=(orders, as_of, version), name="tpop-bulk-triage",
+            daemon=True,
+        )
+        self._thread.start()
+        return None
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a triage running in the background (tests, scripts)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _triage(self, orders: pd.DataFrame, as_of: dt.datetime,
+                version: int) -> pd.DataFrame | None:
+        import pandas as pd
+
         step = max(1, int(self._settings["triage"]["chunk_rows"]))
         total = len(orders)
         started = time.perf_counter()
-        with self.state.hold_trait_notifications():
-            self.state.running = True
-            self.state.done = 0
-            self.state.total = total
+        result = None
         try:
             parts = []
             for start in range(0, total, step):
+                if self._cancel.is_set():
+                    break
                 parts.append(triage_frame(orders.iloc[start : start + step], as_of))
                 self.state.done = min(total, start + step)
-            result = pd.concat(parts) if parts else triage_frame(orders, as_of)
+            else:
+                result = pd.concat(parts) if parts else triage_frame(orders, as_of)
+            if self._cancel.is_set():
+                result = None
+        except Exception as exc:  # the thread's errors reach the page as a message
+            self.show_fault(exc)
+            result = None
         finally:
-            self.state.running = False
+            with self.state.hold_trait_notifications():
+                if result is None:
+                    self.state.cancelled_at = self.state.done if self._cancel.is_set() else -1
+                self.state.running = False
+                self.state.cancelling = False
+        if result is None:
+            return None
         self.result = result
+        self.result_orders = orders
+        # one event per run, its counts per outcome only (tpop_kb.events; never raises)
+        record_bulk({str(k): int(v) for k, v in result["outcome"].value_counts().items()},
+                    self.state.lang)
         self._charts = {}
-        self.result_table.set_frame(self._display_frame(result))
+        stamp = as_of.strftime(AS_OF_FORMAT)
+        self.result_table.set_frame(self._display_frame(result, orders), as_of=stamp)
         with self.state.hold_trait_notifications():
-            self.state.result_as_of = as_of.strftime(AS_OF_FORMAT)
-            self.state.result_data_version = self.state.data_version
+            self.state.result_as_of = stamp
+            self.state.result_data_version = version  # stale if the mapping changed since
             self.state.result_seconds = time.perf_counter() - started
             self.state.download_error = ""
             self.state.result_version += 1
         return result
 
-    def _display_frame(self, result: pd.DataFrame) -> pd.DataFrame:
-        """The table's rows: row number, the destination country, and every output column.
+    def _display_frame(self, result: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+        """The table's rows: the spreadsheet's line, the file's columns the triage read,
+        and every output column.
 
         What staff read first comes first (:data:`DISPLAY_FIRST`); any other output
-        column follows, so that a column the engine adds shows up by itself.
+        column follows, so that a column the engine adds shows up by itself; the
+        :data:`HIDDEN_COLUMNS` feed the link to the order assistant.
         """
         import numpy as np
         import pandas as pd
 
-        assert self.orders is not None
+        orders = orders.reset_index(drop=True)
+        shipped = orders["shipped_at"]
         columns: dict[str, Any] = {
-            "row": np.arange(1, len(result) + 1),
-            "destination_country": self.orders["destination_country"]
-            .astype(object).fillna("").to_numpy(dtype=object),
+            "row": line_number(0) + np.arange(len(result)),
+            "shipped_at": np.array(
+                [v.strftime(AS_OF_FORMAT) if not pd.isna(v) else "" for v in shipped],
+                dtype=object),
         }
+        for column in ("destination_country", "tracking_number", "tracking_status"):
+            columns[column] = orders[column].astype(object).fillna("").to_numpy(dtype=object)
         for column in OUTPUT_COLUMNS:
             columns[column] = result[column].reset_index(drop=True)
         order = [c for c in DISPLAY_FIRST if c in columns]
         order += [c for c in columns if c not in order and c not in DISPLAY_LAST]
         order += [c for c in DISPLAY_LAST if c in columns and c not in order]
-        return pd.DataFrame({c: columns[c] for c in order})
+        frame = pd.DataFrame({c: columns[c] for c in order})
+        frame["_customer_claim"] = orders["customer_claim"].astype(object).fillna("").to_numpy(
+            dtype=object)
+        synced = orders["store_tracking_synced"].astype(object)
+        frame["_store_tracking_synced"] = synced.where(synced.notna(), None).to_numpy(
+            dtype=object)
+        return frame
 
-    def _csv_bytes(self) -> bytes:
+    def _download_rows(self, filtered: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The result's rows and the file's, all or the table's filtered ones (in the
+        table's order)."""
+        orders = self.result_orders
+        if self.result is None or orders is None:
+            raise ValueError("no result yet")
+        if not filtered:
+            return self.result, orders
+        positions = self.result_table.view().index.to_numpy()
+        return self.result.iloc[positions], orders.iloc[positions]
+
+    def _csv_bytes(self, filtered: bool = False) -> bytes:
         from ..export import to_csv_bytes
 
-        if self.result is None:
-            raise ValueError("no result yet")
-        return to_csv_bytes(self.result)
+        result, orders = self._download_rows(filtered)
+        style = self.state.download_style
+        frame, headers, _links = download_frame(result, orders, style)
+        return to_csv_bytes(frame, list(frame.columns), sep=";" if style == "fr" else ",",
+                            headers=headers)
 
-    def _xlsx_bytes(self) -> bytes:
+    def _xlsx_bytes(self, filtered: bool = False) -> bytes:
         from ..export import to_xlsx_bytes
 
-        if self.result is None:
-            raise ValueError("no result yet")
-        lang = self.state.lang
-        about = {
-            t("bulk_triage.download.about.title", lang): "",
-            t("bulk_triage.download.about.source", lang): self.state.source,
-            t("bulk_triage.download.about.as_of", lang): self.state.result_as_of.replace(
-                "T", " "
-            ),
-            t("bulk_triage.download.about.rows", lang): len(self.result),
+        result, orders = self._download_rows(filtered)
+        style = self.state.download_style
+
+        def text(key: str) -> str:
+            return wording(f"bulk_triage.download.{key}", style, plain=True)
+
+        about: dict[str, Any] = {
+            text("about.title"): "",
+            text("about.source"): self.state.source,
+            text("about.as_of"): self.state.result_as_of.replace("T", " "),
+            text("about.rows"): len(result),
         }
-        counts = self.result["outcome"].value_counts()
+        counts = result["outcome"].value_counts()
         for code in self._outcome_codes():
-            about[f"{outcome_title(code, lang)} ({code})"] = int(counts.get(code, 0))
-        about[t("bulk_triage.download.about.kb_version", lang)] = knowledge().version
-        return to_xlsx_bytes(self.result, about=about)
+            about[f"{outcome_title(code, style)} ({code})"] = int(counts.get(code, 0))
+        about[text("about.kb_version")] = knowledge().version
+        about[text("about.calendar")] = calendar_version()
+        frame, headers, links = download_frame(result, orders, style)
+        return to_xlsx_bytes(frame, list(frame.columns), about=about, headers=headers,
+                             links=links,
+                             sheet_names=(text("sheets.triage"), text("sheets.about")))
 
     def _file_stem(self) -> str:
         stem = Path(self.state.source or "orders").stem
@@ -708,12 +960,12 @@ class BulkTriageApp(App):
     def _render_static(self, lang: str) -> None:
         self.brand.value = brand_html(lang)
         self.home.value = (
-            f'<a class="tpop-home-link" href="index.ipynb">{esc(t("bulk_triage.home", lang))}</a>'
+            f'<a class="tpop-home-link" href="index.ipynb">{wording("bulk_triage.home", lang)}</a>'
         )
         self.intro.value = (
             f'<div class="tpop-hero" lang="{esc(lang)}">'
-            f"<h1>{esc(t('bulk_triage.title', lang))}</h1>"
-            f'<p class="tpop-lead">{esc(t("bulk_triage.lead", lang))}</p></div>'
+            f"<h1>{wording('bulk_triage.title', lang)}</h1>"
+            f'<p class="tpop-lead">{wording("bulk_triage.lead", lang)}</p></div>'
         )
         for widget, key in (
             (self.upload_title, "upload"),
@@ -723,22 +975,25 @@ class BulkTriageApp(App):
             (self.results_title, "results"),
             (self.download_title, "download"),
         ):
-            widget.value = f"<h2>{esc(t(f'bulk_triage.steps.{key}', lang))}</h2>"
+            widget.value = f"<h2>{wording(f'bulk_triage.steps.{key}', lang)}</h2>"
 
     def _render_upload(self, lang: str) -> None:
-        limit = file_size(upload_limit(), lang)
-        self.upload.button_label = t("bulk_triage.upload.button", lang)
-        self.upload.drop_label = t("bulk_triage.upload.drop", lang)
-        self.upload.hint = t("bulk_triage.upload.hint", lang).replace("{limit}", limit)
+        def text(key: str, **values: Any) -> str:
+            return wording(f"bulk_triage.upload.{key}", lang, plain=True, **values)
+
+        self.upload.button_label = text("button")
+        self.upload.drop_label = text("drop")
+        self.upload.cancel_label = text("cancel")
+        self.upload.hint = text("hint", limit=file_size(upload_limit(), lang))
         self.upload.disabled = self.state.running
-        self.sample_label.value = esc(t("bulk_triage.upload.sample_label", lang))
-        options = [(t("bulk_triage.upload.sample_placeholder", lang), "")] + [
+        self.sample_label.value = wording("bulk_triage.upload.sample_label", lang)
+        options = [(text("sample_placeholder"), "")] + [
             (self._sample_title(name, lang), name) for name in sample_files()
         ]
         if list(self.sample_picker.options) != options:
             self.sample_picker.options = options
         self.sample_picker.value = self.state.sample if self.state.sample in sample_files() else ""
-        self.sample_button.description = t("bulk_triage.upload.sample_button", lang)
+        self.sample_button.description = text("sample_button")
         self.sample_button.disabled = not self.state.sample or self.state.running
         self.file_status.value = self._message_html(lang)
 
@@ -759,60 +1014,42 @@ class BulkTriageApp(App):
         if "rows" in values:
             values["rows"] = number(int(values["rows"]), lang)
         values.setdefault("limit", file_size(upload_limit(), lang))
-        text = html_text(message["key"], lang, **values)
         tone = message.get("tone", "info")
-        detail = message.get("detail")
-        parts = [f"<p>{text}</p>"]
-        if detail:
-            parts.append(f'<pre lang="en">{esc(detail)}</pre>')
-            if lang != "en":
-                parts.append(
-                    f'<p class="tpop-small tpop-muted">'
-                    f"{esc(t('bulk_triage.upload.reader_language', lang))}</p>"
-                )
+        note = ""
         if tone == "done" and self.state.sample_loaded:
             sample_as_of = str(self._settings.get("samples", {}).get("as_of") or "")
             if sample_as_of:
-                parts.append(
-                    '<p class="tpop-small tpop-muted">'
-                    + html_text("bulk_triage.upload.sample_as_of", lang,
-                                as_of=sample_as_of.replace("T", " "))
-                    + "</p>"
-                )
-        role = ' role="alert"' if tone == "error" else ' role="status"'
-        css = {"error": "tpop-tone-error", "done": "tpop-tone-done"}.get(tone, "tpop-tone-act")
-        return (
-            f'<div class="tpop-callout {css} tpop-file-message" data-tone="{esc(tone)}"{role}>'
-            f"{''.join(parts)}</div>"
-        )
+                note = wording("bulk_triage.upload.sample_as_of", lang, plain=True,
+                               as_of=sample_as_of.replace("T", " "))
+        return file_message_html(message["key"], values, lang, tone=tone,
+                                 detail=str(message.get("detail") or ""), note=note)
 
     def _render_mapping(self, lang: str) -> None:
         loaded = self.state.loaded and self.raw is not None
         self.mapping_grid.layout.display = None if loaded else "none"
         key = "intro" if loaded else "waiting"
         self.mapping_intro.value = (
-            f'<p class="tpop-muted">{esc(t(f"bulk_triage.mapping.{key}", lang))}</p>'
+            f'<p class="tpop-muted">{wording(f"bulk_triage.mapping.{key}", lang)}</p>'
         )
         for cell, key in zip(self.mapping_head, ("field", "column", "example"), strict=True):
-            cell.value = esc(t(f"bulk_triage.mapping.{key}", lang))
+            cell.value = wording(f"bulk_triage.mapping.{key}", lang)
         if not loaded:
             self.mapping_message.value = ""
             return
         assert self.raw is not None
         spec = knowledge().columns["columns"]
         headers = list(self.raw.columns)
-        options = [(t("bulk_triage.mapping.not_in_file", lang), NOT_IN_FILE)] + [
-            (h, h) for h in headers
-        ]
+        options = [(wording("bulk_triage.mapping.not_in_file", lang, plain=True),
+                    NOT_IN_FILE)] + [(h, h) for h in headers]
         mapping = self.state.mapping
         for column in CANONICAL_COLUMNS:
             required = spec.get(column, {}).get("required") == "yes"
             badge = (
                 f'<span class="tpop-badge tpop-tone-escalate">'
-                f"{esc(t('bulk_triage.mapping.required', lang))}</span>"
+                f"{wording('bulk_triage.mapping.required', lang)}</span>"
                 if required
                 else '<span class="tpop-badge">'
-                f'{esc(t("bulk_triage.mapping.optional", lang))}</span>'
+                f'{wording("bulk_triage.mapping.optional", lang)}</span>'
             )
             label = spec.get(column, {}).get("label", {}).get(lang, column)
             self.mapping_labels[column].value = (
@@ -832,47 +1069,18 @@ class BulkTriageApp(App):
         # the first filled cell, without scanning a whole column of a large file
         found = next((str(v) for v in self.raw[header].to_numpy(object) if str(v).strip()), None)
         if found is None:
-            empty = esc(t("bulk_triage.validation.empty_value", lang))
+            empty = wording("bulk_triage.validation.empty_value", lang)
             return f'<span class="tpop-muted">{empty}</span>'
-        value = found
-        value = value if len(value) <= 40 else value[:39] + "…"
+        value = found if len(found) <= 40 else found[:39] + "…"
         return f"<code>{esc(value)}</code>"
 
     def _mapping_message_html(self, lang: str) -> str:
-        spec = knowledge().columns["columns"]
         mapping = self.column_mapping()
-        parts = []
-        missing = mapping.missing_required()
-        if missing:
-            names = ", ".join(
-                f"« {spec[c]['label'][lang]} »" if lang == "fr" else f"“{spec[c]['label'][lang]}”"
-                for c in missing
-            )
-            parts.append(
-                '<div class="tpop-callout tpop-tone-error tpop-mapping-error" role="alert" '
-                f'data-missing="{esc(" ".join(missing))}">'
-                f"{html_text('bulk_triage.mapping.missing', lang, columns=names)}</div>"
-            )
         by_header: dict[str, list[str]] = {}
         for column, header in mapping.columns.items():
             by_header.setdefault(header, []).append(column)
-        for header, columns in by_header.items():
-            if len(columns) > 1:
-                labels = ", ".join(spec[c]["label"][lang] for c in columns)
-                parts.append(
-                    '<div class="tpop-callout tpop-tone-wait tpop-mapping-shared">'
-                    + html_text("bulk_triage.mapping.shared", lang, header=header,
-                                columns=labels)
-                    + "</div>"
-                )
-        if mapping.ignored:
-            parts.append(
-                '<p class="tpop-small tpop-muted tpop-mapping-unused">'
-                + html_text("bulk_triage.mapping.unused", lang,
-                            columns=", ".join(mapping.ignored))
-                + "</p>"
-            )
-        return "".join(parts)
+        return mapping_message_html(mapping.missing_required(), by_header, mapping.ignored,
+                                    lang)
 
     def _render_validation(self, lang: str) -> None:
         import numpy as np
@@ -880,143 +1088,99 @@ class BulkTriageApp(App):
         loaded = self.state.loaded and self.orders is not None
         if not loaded:
             self.validation.value = (
-                f'<p class="tpop-muted">{esc(t("bulk_triage.validation.waiting", lang))}</p>'
+                f'<p class="tpop-muted">{wording("bulk_triage.validation.waiting", lang)}</p>'
             )
             return
         assert self.orders is not None and self.raw is not None
         if self.column_mapping().missing_required():
             self.validation.value = (
                 f'<p class="tpop-muted tpop-validation-blocked">'
-                f"{esc(t('bulk_triage.run.blocked', lang))}</p>"
+                f"{wording('bulk_triage.run.blocked', lang)}</p>"
             )
             return
         fresh = (
             self.result is not None
             and self.state.result_data_version == self.state.data_version
         )
-        errors = (self.result if fresh else self.orders)["error"].astype(str).to_numpy(object)
-        total = len(errors)
+        read = self.orders["error"].astype(str).to_numpy(object)
+        errors = self.result["error"].astype(str).to_numpy(object) if fresh else read
         bad = [int(i) for i in np.flatnonzero(errors != "")]
-        stats = "".join(
-            f'<div class="tpop-stat tpop-count-{key}" data-count="{value}">'
-            f'<span class="tpop-stat-value">{esc(number(value, lang))}</span>'
-            f'<span class="tpop-stat-label">{esc(t(f"bulk_triage.validation.{key}", lang))}</span>'
-            "</div>"
-            for key, value in (
-                ("rows_read", total), ("valid", total - len(bad)), ("invalid", len(bad))
-            )
+        changes = ""
+        if fresh:
+            changes = changed_html(changed_rows(read, errors),
+                                   self.state.result_as_of.replace("T", " "), lang)
+        self.validation.value = validation_html(
+            len(errors), len(bad), lang,
+            rows_html=self._invalid_rows_html(bad, errors, lang) if bad else "",
+            changes_html=changes,
+            notes=self.notes,
         )
-        parts = [f'<div class="tpop-stats tpop-validation-stats">{stats}</div>']
-        if not bad:
-            parts.append(
-                '<p class="tpop-all-valid">✓ '
-                f'{esc(t("bulk_triage.validation.all_valid", lang))}</p>'
-            )
-        else:
-            parts.append(
-                '<p class="tpop-muted">'
-                + html_text("bulk_triage.validation.intro", lang,
-                            outcome=outcome_title("invalid_input", lang))
-                + "</p>"
-            )
-            parts.append(self._invalid_rows_html(bad, errors, lang))
-        if self.notes:
-            items = "".join(f'<li lang="en">{esc(n)}</li>' for n in self.notes)
-            parts.append(
-                f'<div class="tpop-reader-notes"><h3>{esc(t("bulk_triage.validation.notes", lang))}'
-                f"</h3><ul>{items}</ul></div>"
-            )
-        self.validation.value = "".join(parts)
 
     def _invalid_rows_html(self, bad: list[int], errors: Any, lang: str) -> str:
         assert self.raw is not None and self.orders is not None
         limit = int(self._settings["validation"]["max_listed"])
         mapping = self.column_mapping()
-        spec = knowledge().columns["columns"]
         ids = self.orders["order_id"].astype(str).to_numpy(object)
-        head = "".join(
-            f'<th scope="col">{esc(t(f"bulk_triage.validation.{k}", lang))}</th>'
-            for k in ("row", "order", "field", "value", "why")
-        )
         rows = []
         for i in bad[:limit]:
             for column, why in split_errors(str(errors[i])):
                 header = mapping.columns.get(column)
                 value = str(self.raw[header].iat[i]) if header else ""
-                shown = (
-                    f"<code>{esc(value)}</code>" if value.strip()
-                    else f'<span class="tpop-muted">'
-                         f'{esc(t("bulk_triage.validation.empty_value", lang))}</span>'
-                )
-                label = spec.get(column, {}).get("label", {}).get(lang, column) if column else ""
-                rows.append(
-                    f'<tr data-row="{i + 1}" data-column="{esc(column)}">'
-                    f"<td>{i + 1}</td><td>{esc(ids[i])}</td><td>{esc(label)}</td>"
-                    f'<td>{shown}</td><td lang="en">{esc(why)}</td></tr>'
-                )
-        more = ""
-        if len(bad) > limit:
-            more = (
-                '<p class="tpop-small tpop-muted">'
-                + html_text("bulk_triage.validation.more", lang,
-                            n=number(len(bad) - limit, lang))
-                + "</p>"
-            )
-        note = (
-            f'<p class="tpop-small tpop-muted">{esc(t("bulk_triage.validation.row_help", lang))}'
-            + (f" {esc(t('bulk_triage.upload.reader_language', lang))}" if lang != "en" else "")
-            + "</p>"
-        )
-        return (
-            '<div class="tpop-table-scroll tpop-invalid-scroll">'
-            f'<table class="tpop-table tpop-invalid-rows"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>{more}{note}'
-        )
+                rows.append({"index": i, "order": ids[i], "column": column, "value": value,
+                             "why": why, "error": f"{column}: {why}" if column else why})
+        blank = any(n.endswith("blank row(s) skipped (no value in any column)")
+                    for n in self.notes)
+        return invalid_rows_html(rows, len(bad) - min(len(bad), limit), lang,
+                                 blank_lines=blank)
 
     def _render_run(self, lang: str) -> None:
-        self.as_of_label.value = esc(t("bulk_triage.run.as_of", lang))
+        def text(key: str) -> str:
+            return wording(f"bulk_triage.run.{key}", lang, plain=True)
+
+        self.as_of_label.value = wording("bulk_triage.run.as_of", lang)
         if self.as_of.value != self.state.as_of_text:
             self.as_of.value = self.state.as_of_text
         self.as_of.placeholder = "2026-11-26T10:00"
-        self.now_button.description = t("bulk_triage.run.now", lang)
-        self.run_button.description = t("bulk_triage.run.button", lang)
+        self.now_button.description = text("now")
+        self.run_button.description = text("button")
+        self.cancel_button.description = text("cancel")
         blocked = self.blocked()
-        self.run_button.disabled = bool(blocked) or self.state.running
-        self.now_button.disabled = self.state.running
-        self.as_of.disabled = self.state.running
+        running = self.state.running
+        self.run_button.disabled = bool(blocked) or running
+        self.cancel_button.layout.display = None if running else "none"
+        self.cancel_button.disabled = self.state.cancelling
+        self.now_button.disabled = running
+        self.as_of.disabled = running
         help_html = (
-            '<p class="tpop-small tpop-muted">'
-            f'{esc(t("bulk_triage.run.as_of_help", lang))}</p>'
+            f'<p class="tpop-small tpop-muted">{wording("bulk_triage.run.as_of_help", lang)}</p>'
         )
         if blocked == "bulk_triage.run.bad_as_of":
             help_html = (
                 '<div class="tpop-callout tpop-tone-error tpop-as-of-error" role="alert">'
-                f"{html_text(blocked, lang, value=self.state.as_of_text)}</div>"
+                f"{wording(blocked, lang, value=self.state.as_of_text)}</div>"
             )
         self.as_of_help.value = help_html
-        running = self.state.running
         self.progress.layout.display = None if running else "none"
         self.progress.max = max(1, self.state.total)
         self.progress.value = self.state.done
-        if running:
-            status = html_text("bulk_triage.run.running", lang,
-                               done=number(self.state.done, lang),
-                               total=number(self.state.total, lang))
-            self.run_status.value = f'<p class="tpop-muted" role="status">{status}</p>'
-        elif blocked in ("bulk_triage.run.no_file", "bulk_triage.run.blocked"):
-            self.run_status.value = (
-                f'<p class="tpop-muted tpop-run-blocked">{esc(t(blocked, lang))}</p>'
-            )
-        elif self.result is not None:
-            when = self.state.result_as_of.replace("T", " ")
-            self.run_status.value = (
-                '<p class="tpop-run-done" role="status">✓ '
-                + html_text("bulk_triage.run.done", lang, total=number(len(self.result), lang),
-                            as_of=when, seconds=_seconds(self.state.result_seconds, lang))
-                + "</p>"
-            )
-        else:
-            self.run_status.value = ""
+        finished = None
+        if self.result is not None and not running:
+            fresh = self.state.result_data_version == self.state.data_version
+            changed = 0
+            if fresh and self.orders is not None:
+                read = self.orders["error"].astype(str).to_numpy(object)
+                after = self.result["error"].astype(str).to_numpy(object)
+                changed = int(((read == "") & (after != "")).sum())
+            finished = {"total": len(self.result), "as_of": self.state.result_as_of.replace(
+                "T", " "), "seconds": self.state.result_seconds, "changed": changed}
+        cancelled = self.state.cancelled_at
+        self.run_status.value = run_status_html(
+            lang, running=running, cancelling=self.state.cancelling, done=self.state.done,
+            total=self.state.total,
+            blocked=blocked if blocked != "bulk_triage.run.bad_as_of" else None,
+            cancelled=(cancelled, self.state.total) if cancelled >= 0 else None,
+            finished=finished,
+        )
 
     def _is_stale(self) -> bool:
         return self.result is not None and (
@@ -1028,95 +1192,102 @@ class BulkTriageApp(App):
     def _render_results(self, lang: str) -> None:
         has_result = self.result is not None
         self.charts.layout.display = None if has_result else "none"
-        self.table_title.value = f"<h3>{esc(t('bulk_triage.results.table', lang))}</h3>"
+        self.table_title.value = f"<h3>{wording('bulk_triage.results.table', lang)}</h3>"
         self.charts_title.value = (
-            f"<h3>{esc(t('bulk_triage.results.charts', lang))}</h3>" if has_result else ""
+            f"<h3>{wording('bulk_triage.results.charts', lang)}</h3>" if has_result else ""
         )
         self.result_table.root.layout.display = None if has_result else "none"
         self.table_title.layout.display = None if has_result else "none"
         self.stale.value = (
             '<div class="tpop-callout tpop-tone-wait tpop-stale-note" role="status">'
-            f"{esc(t('bulk_triage.run.stale', lang))}</div>"
+            f"{wording('bulk_triage.run.stale', lang)}</div>"
             if self._is_stale()
             else ""
         )
         if not has_result:
             self.summary.value = (
                 f'<p class="tpop-muted tpop-results-empty">'
-                f"{esc(t('bulk_triage.results.empty', lang))}</p>"
+                f"{wording('bulk_triage.results.empty', lang)}</p>"
             )
             return
         assert self.result is not None
-        self.summary.value = self._summary_html(lang)
+        counts = {str(k): int(v) for k, v in self.result["outcome"].value_counts().items()}
+        self.summary.value = summary_html(counts, self._outcome_codes(), lang)
         if lang not in self._charts:
             self._charts[lang] = self._draw_charts(lang)
         for image, png in zip(self.chart_images, self._charts[lang], strict=True):
             if image.value != png:
                 image.value = png
 
-    def _summary_html(self, lang: str) -> str:
-        from ..charts import outcome_color
-
-        assert self.result is not None
-        counts = self.result["outcome"].value_counts()
-        total = max(len(self.result), 1)
-        tree = knowledge().tree
-        items = []
-        for code in self._outcome_codes():
-            n = int(counts.get(code, 0))
-            share = _percent(n / total, lang)
-            tone = tree.outcomes[code].tone
-            zero = " tpop-summary-zero" if n == 0 else ""
-            items.append(
-                f'<div class="tpop-summary-item tpop-tone-{esc(tone)}{zero}" '
-                f'data-outcome="{esc(code)}" data-count="{n}" '
-                f'style="--tpop-outcome-color: {esc(outcome_color(code))}">'
-                f'<span class="tpop-summary-count">{esc(number(n, lang))}</span>'
-                f'<span class="tpop-summary-title">{esc(outcome_title(code, lang))}</span>'
-                f'<span class="tpop-summary-share">'
-                f"{html_text('bulk_triage.results.share', lang, percent=share)}</span>"
-                "</div>"
-            )
-        return (
-            f'<h3>{esc(t("bulk_triage.results.summary", lang))}</h3>'
-            f'<div class="tpop-summary" data-total="{len(self.result)}">{"".join(items)}</div>'
-        )
-
     def _draw_charts(self, lang: str) -> tuple[bytes, bytes, bytes]:
         from ..charts import country_chart, days_histogram, outcome_counts_chart
 
-        assert self.result is not None and self.orders is not None
+        assert self.result is not None and self.result_orders is not None
         cfg = self._settings["charts"]
-        countries = self.orders["destination_country"].astype(object).fillna("")
+        countries = self.result_orders["destination_country"].astype(object).fillna("")
         return (
             outcome_counts_chart(self.result["outcome"], lang),
             country_chart(self.result, countries, lang, top=int(cfg["top_countries"])),
             days_histogram(self.result, lang, max_days=int(cfg["max_days"])),
         )
 
+    def filtered_count(self) -> int | None:
+        """How many rows the table's filters keep (None: the table is not filtered)."""
+        table = self.result_table
+        if self.result is None or table.frame is None or not table.filtered():
+            return None
+        return len(table.view())
+
     def _render_downloads(self, lang: str) -> None:
         has_result = self.result is not None
+
+        def text(key: str, **values: Any) -> str:
+            return wording(f"bulk_triage.download.{key}", lang, plain=True, **values)
+
         self.download_buttons.layout.display = None if has_result else "none"
         key = "intro" if has_result else "waiting"
         self.download_intro.value = (
-            f'<p class="tpop-muted">{esc(t(f"bulk_triage.download.{key}", lang))}</p>'
+            f'<p class="tpop-muted">{wording(f"bulk_triage.download.{key}", lang)}</p>'
+        )
+        self.download_format_label.value = wording("bulk_triage.download.format", lang)
+        options = [(text(f"formats.{style}"), style) for style in DOWNLOAD_STYLES]
+        if list(self.download_format.options) != options:
+            self.download_format.options = options
+        if self.download_format.value != self.state.download_style:
+            self.download_format.value = self.state.download_style
+        filtered = self.filtered_count()
+        self.download_all_label.value = (
+            f'<span class="tpop-download-group-title">{wording("bulk_triage.download.all", lang)}'
+            f" ({esc(number(len(self.result), lang) if has_result else 0)})</span>"
+        )
+        title = (wording("bulk_triage.download.filtered", lang, n=number(filtered, lang))
+                 if filtered is not None else wording("bulk_triage.download.filtered_title", lang))
+        self.download_filtered_label.value = (
+            f'<span class="tpop-download-group-title">{title}</span>'
+            + ("" if filtered is not None else
+               f'<span class="tpop-small tpop-muted tpop-filtered-none">'
+               f'{wording("bulk_triage.download.filtered_none", lang)}</span>')
         )
         stem = self._file_stem() if has_result else "triage"
-        for button, key, suffix in (
-            (self.download_csv, "csv", ".csv"),
-            (self.download_xlsx, "xlsx", ".xlsx"),
-        ):
-            button.label = t(f"bulk_triage.download.{key}", lang)
-            button.busy_label = t("bulk_triage.download.preparing", lang)
-            button.disabled = not has_result or self.state.running
-            button.filename = stem + suffix
         from ..export import CSV_MIME, XLSX_MIME
 
-        self.download_csv.mime = CSV_MIME
-        self.download_xlsx.mime = XLSX_MIME
+        for button, key, suffix, only in (
+            (self.download_csv, "csv", ".csv", False),
+            (self.download_xlsx, "xlsx", ".xlsx", False),
+            (self.download_filtered_csv, "csv", ".csv", True),
+            (self.download_filtered_xlsx, "xlsx", ".xlsx", True),
+        ):
+            button.label = text(key)
+            button.busy_label = text("preparing")
+            button.disabled = (not has_result or self.state.running
+                               or (only and not filtered))
+            english = self.state.download_style == "en"
+            part = ("_filtered" if english else "_filtre") if only else ""
+            button.filename = stem + part + ("" if english else "_fr") + suffix
+            button.mime = CSV_MIME if suffix == ".csv" else XLSX_MIME
         self.download_message.value = (
             '<div class="tpop-alert tpop-alert-error" role="alert">'
-            f"{html_text('bulk_triage.download.failed', lang, kind=self.state.download_error)}"
+            f"{wording('bulk_triage.download.failed', lang, kind=self.state.download_error)}"
             "</div>"
             if self.state.download_error
             else ""
@@ -1127,172 +1298,7 @@ class BulkTriageApp(App):
         """The table's columns, in order."""
         if self.result_table.frame is None:
             return []
-        return list(self.result_table.frame.columns)
+        return [c for c in self.result_table.frame.columns if not c.startswith("_")]
 
     def column_heading(self, column: str) -> str:
         return column_label(column, self.state.lang)
-
-
-def _percent(share: float, lang: str) -> str:
-    from babel.numbers import format_percent
-
-    return format_percent(share, locale=_BABEL_LOCALES.get(lang, "en_GB"))
-
-
-def _seconds(value: float, lang: str) -> str:
-    from babel.numbers import format_decimal
-
-    return format_decimal(round(value, 1), locale=_BABEL_LOCALES.get(lang, "en_GB"))
-
-
-PAGE_CSS = """
-.tpop-bulk .tpop-header-end { display: flex; align-items: center; gap: 16px; flex-wrap: wrap; }
-.tpop-bulk .tpop-home-link { font-size: 14px; font-weight: 600; white-space: nowrap; }
-.tpop-bulk .tpop-step {
-  background: var(--tpop-surface);
-  border: 1px solid var(--tpop-border);
-  border-radius: var(--tpop-radius);
-  padding: 18px 20px;
-  margin: 0 0 16px 0;
-  box-shadow: 0 1px 2px rgba(16, 24, 40, 0.04);
-  gap: 10px;
-  overflow: visible;
-}
-.tpop-bulk .tpop-step-title h2 { font-size: 19px; font-weight: 700; margin: 0; }
-.tpop-bulk h3 { font-size: 15px; font-weight: 650; margin: 6px 0 8px 0; }
-.tpop-bulk .widget-html, .tpop-bulk .widget-html-content { overflow: visible; }
-.tpop-bulk .tpop-samples { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
-.tpop-bulk .tpop-sample-label { color: var(--tpop-muted); font-size: 14px; }
-.tpop-bulk .tpop-sample-picker { width: auto; min-width: 280px; max-width: 100%; flex: 0 1 auto; }
-.tpop-bulk .tpop-sample-picker select { font-size: 14px; }
-.tpop-bulk .tpop-callout p { margin: 0 0 4px 0; }
-.tpop-bulk .tpop-callout pre {
-  white-space: pre-wrap; overflow-wrap: anywhere; margin: 6px 0 0 0; font-size: 13px;
-}
-.tpop-bulk .tpop-mapping {
-  display: grid;
-  grid-template-columns: minmax(180px, 1.2fr) minmax(200px, 1.3fr) minmax(120px, 1fr);
-  gap: 6px 16px;
-  align-items: center;
-}
-.tpop-bulk .tpop-mapping-head { color: var(--tpop-muted); font-size: 13px; font-weight: 600; }
-.tpop-bulk .tpop-mapping .widget-dropdown { width: 100%; margin: 0; }
-.tpop-bulk .tpop-mapping .widget-dropdown select { font-size: 14px; }
-.tpop-bulk .tpop-mapping-name { font-weight: 600; margin-right: 6px; }
-.tpop-bulk .tpop-mapping-example code { overflow-wrap: anywhere; }
-.tpop-bulk .tpop-mapping-message .tpop-callout { margin-top: 8px; }
-.tpop-bulk .tpop-validation-stats .tpop-stat-value { font-size: 26px; }
-.tpop-bulk .tpop-count-invalid .tpop-stat-value { color: #b42318; }
-.tpop-bulk .tpop-count-valid .tpop-stat-value { color: #17723c; }
-.tpop-bulk .tpop-all-valid { color: #17723c; font-weight: 600; }
-.tpop-bulk .tpop-table-scroll { width: 100%; overflow-x: auto; }
-.tpop-bulk .tpop-invalid-scroll { max-height: 360px; overflow-y: auto; margin-bottom: 6px; }
-.tpop-bulk .tpop-invalid-rows td:last-child { min-width: 260px; }
-.tpop-bulk .tpop-invalid-rows td:nth-child(2) { white-space: nowrap; }
-.tpop-bulk .tpop-reader-notes ul { margin: 0; padding-left: 20px; font-size: 14px; }
-.tpop-bulk .tpop-run-row { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 12px; }
-.tpop-bulk .tpop-field { flex: 1 1 200px; min-width: 0; }
-.tpop-bulk .tpop-run-row .tpop-field { flex: 0 1 auto; }
-.tpop-bulk .tpop-control-label { font-size: 13px; font-weight: 600; color: var(--tpop-muted); }
-.tpop-bulk .tpop-as-of { width: 190px; margin: 0 6px 0 0; }
-.tpop-bulk .tpop-as-of input { font-variant-numeric: tabular-nums; font-size: 14px; }
-.tpop-bulk .widget-button { font-size: 14px; border-radius: 6px; height: 32px; width: auto; }
-.tpop-bulk .tpop-run-button { font-weight: 650; padding: 0 18px; height: 36px; }
-.tpop-bulk .tpop-progress { width: 100%; margin: 0; }
-.tpop-bulk .tpop-progress .progress { height: 10px; }
-.tpop-bulk .tpop-run-done { color: #17723c; font-weight: 600; }
-.tpop-bulk .tpop-summary {
-  display: grid;
-  grid-template-columns: repeat(auto-fill, minmax(190px, 1fr));
-  gap: 10px;
-}
-.tpop-bulk .tpop-summary-item {
-  display: flex;
-  flex-direction: column;
-  gap: 2px;
-  padding: 10px 12px 10px 14px;
-  border: 1px solid var(--tpop-border);
-  border-left: 5px solid var(--tpop-outcome-color);
-  border-radius: 8px;
-  background: var(--tpop-surface);
-}
-.tpop-bulk .tpop-summary-count {
-  font-size: 26px; font-weight: 750; line-height: 1.1; font-variant-numeric: tabular-nums;
-}
-.tpop-bulk .tpop-summary-title { font-size: 14px; font-weight: 600; line-height: 1.3; }
-.tpop-bulk .tpop-summary-share { font-size: 12px; color: var(--tpop-muted); }
-.tpop-bulk .tpop-summary-zero { opacity: 0.55; }
-.tpop-bulk .tpop-charts {
-  display: grid;
-  grid-template-columns: repeat(2, minmax(0, 1fr));
-  gap: 14px;
-  align-items: start;
-}
-.tpop-bulk .tpop-chart-days { grid-column: 1 / -1; }
-.tpop-bulk .tpop-chart {
-  width: 100%; height: auto; max-width: 100%; border: 1px solid var(--tpop-border);
-  border-radius: 8px; background: #ffffff; padding: 6px; object-fit: contain; margin: 0;
-}
-.tpop-bulk .tpop-filters {
-  display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: flex-end; width: 100%;
-}
-.tpop-bulk .tpop-filters .tpop-field { flex: 1 1 190px; }
-.tpop-bulk .tpop-filters .tpop-field:first-child { flex: 2 1 280px; }
-.tpop-bulk .tpop-control { width: 100%; margin: 0; }
-.tpop-bulk .tpop-control select, .tpop-bulk .tpop-control input { font-size: 14px; }
-.tpop-bulk .tpop-sort-controls { display: flex; gap: 6px; width: 100%; }
-.tpop-bulk .tpop-sort-controls .tpop-sort { flex: 1 1 auto; min-width: 0; }
-.tpop-bulk .tpop-sort-direction { width: auto; margin: 0; flex: 0 0 auto; }
-.tpop-bulk .tpop-sort-direction .widget-toggle-button { width: 34px; height: 28px; margin: 0; }
-.tpop-bulk .tpop-table-top {
-  display: flex; align-items: center; justify-content: space-between; gap: 12px;
-  margin: 6px 0; flex-wrap: wrap;
-}
-.tpop-bulk .tpop-table-count { font-weight: 600; font-variant-numeric: tabular-nums; }
-.tpop-bulk .tpop-button-link {
-  background: transparent; border: none; box-shadow: none; color: var(--tpop-accent);
-  font-weight: 600;
-}
-.tpop-bulk .tpop-results { font-size: 13px; }
-.tpop-bulk .tpop-results th { white-space: nowrap; position: sticky; top: 0; }
-.tpop-bulk .tpop-results td { line-height: 1.35; }
-.tpop-bulk .tpop-results .tpop-col-row {
-  color: var(--tpop-muted); font-variant-numeric: tabular-nums;
-}
-.tpop-bulk .tpop-results .tpop-col-order_id { white-space: nowrap; font-weight: 600; }
-.tpop-bulk .tpop-results .tpop-col-reason { min-width: 300px; }
-.tpop-bulk .tpop-results .tpop-col-error { min-width: 220px; color: #b42318; }
-.tpop-bulk .tpop-row-error { color: #b42318; font-size: 12px; margin-top: 2px; }
-.tpop-bulk .tpop-results .tpop-col-recheck_at,
-.tpop-bulk .tpop-results .tpop-col-contact_from { white-space: nowrap; }
-.tpop-bulk .tpop-results .tpop-col-days_since_shipped { text-align: right; }
-.tpop-bulk .tpop-results .tpop-col-article_ref { white-space: nowrap; }
-.tpop-bulk .tpop-results .tpop-col-flags { min-width: 190px; }
-.tpop-bulk .tpop-results .tpop-col-flags .tpop-badge {
-  display: inline-block; margin: 0 4px 4px 0; white-space: normal; border-radius: 6px;
-  line-height: 1.3; padding: 2px 8px;
-}
-.tpop-bulk .tpop-results [class*="_url"] a { white-space: nowrap; }
-.tpop-bulk .tpop-outcome-chip {
-  display: inline-block; padding-left: 8px; border-left: 4px solid var(--tpop-outcome-color);
-  font-weight: 600; min-width: 160px;
-}
-.tpop-bulk .tpop-pager { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 6px; }
-.tpop-bulk .tpop-pager-button { width: 38px; }
-.tpop-bulk .tpop-page-label { min-width: 120px; text-align: center; align-self: center; }
-.tpop-bulk .tpop-pager .tpop-field { flex: 0 0 120px; margin-left: auto; }
-.tpop-bulk .tpop-downloads { display: flex; flex-wrap: wrap; gap: 10px; }
-@media (max-width: 720px) {
-  .tpop-bulk .tpop-step { padding: 14px 12px; }
-  .tpop-bulk .tpop-mapping { grid-template-columns: 1fr; gap: 2px; }
-  .tpop-bulk .tpop-mapping-head { display: none; }
-  .tpop-bulk .tpop-mapping-example { margin-bottom: 10px; }
-  .tpop-bulk .tpop-sample-picker { min-width: 0; width: 100%; }
-  .tpop-bulk .tpop-summary { grid-template-columns: repeat(2, minmax(0, 1fr)); }
-  .tpop-bulk .tpop-summary-count { font-size: 22px; }
-  .tpop-bulk .tpop-pager .tpop-field { margin-left: 0; }
-  /* charts keep a legible size and scroll sideways inside their box */
-  .tpop-bulk .tpop-charts { grid-template-columns: 1fr; overflow-x: auto; }
-  .tpop-bulk .tpop-chart { min-width: 540px; max-width: none; }
-}
-"""

@@ -7,14 +7,17 @@ rows are a real ``<table>`` (readable by screen readers, selectable, printable)
 and every cell is escaped.
 
 Controls: next action, country and remark filters (each option with its
-count), an order-id search, "sort by" with a direction, rows per page, and
+count), an order-id search, "sort by" with a direction (or a click on a column's
+heading: a second click turns the order round), rows per page, and
 first/previous/next/last page. The count line (class ``tpop-table-count``,
 ``data-shown`` and ``data-total``) says which orders are shown.
 
-The table is generic over its frame's columns: every column of
-:data:`~tpop_kb.triage.OUTPUT_COLUMNS` is shown (plus ``row`` and
-``destination_country``); a column ending in ``_url`` is shown as a link, a
-column without a label in ``data/ui/bulk_triage.yaml`` under its own name.
+The table is generic over its frame's columns: each is shown (a column whose name
+starts with ``_`` is not); a column ending in ``_url`` is shown as a link, a column
+without a label in ``data/ui/bulk_triage.yaml`` under its own name. The order id
+links to the order assistant filled with that order. The rows are drawn by
+:func:`~tpop_kb.apps.bulk_triage_views.table_html` and shown by :class:`TableView`
+(``assets/bulk_triage.js``), which keeps the sideways scroll and sends heading clicks.
 """
 
 from __future__ import annotations
@@ -23,18 +26,26 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import anywidget
 import ipywidgets as widgets
 import traitlets
 
-from ..charts import outcome_color
 from ..knowledge import knowledge
 from ..triage import OUTCOMES
-from ._base import esc, t
+from ._base import asset, wording
+from .bulk_triage_views import (
+    column_label,
+    country_label,
+    flag_title,
+    number,
+    outcome_title,
+    table_html,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ResultTable", "TableState", "column_label", "html_text", "number"]
+__all__ = ["ResultTable", "TableState", "TableView", "column_label", "number"]
 
 ALL = "__all__"
 ANY_FLAG = "__any__"
@@ -43,43 +54,6 @@ UNKNOWN = "__unknown__"
 FILE_ORDER = "__file__"
 #: Columns compared as numbers when sorting.
 _NUMERIC = ("row", "days_since_shipped")
-
-
-def html_text(key: str, lang: str, **values: Any) -> str:
-    """Page wording as HTML: the text and every value escaped once (texts are plain text)."""
-    text = esc(t(key, lang))
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", esc(value))
-    return text
-
-
-def number(value: int, lang: str) -> str:
-    """An integer with the language's thousands separator."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, locale="fr_FR" if lang == "fr" else "en_GB")
-
-
-def column_label(column: str, lang: str) -> str:
-    """A column's heading from ``bulk_triage.columns``; its own name when it has none."""
-    texts = knowledge().ui["bulk_triage"].get("columns", {}).get(column)
-    return str(texts[lang]) if isinstance(texts, dict) and lang in texts else column
-
-
-def outcome_title(code: str, lang: str) -> str:
-    node = knowledge().tree.outcomes.get(code)
-    return node.title[lang] if node else code
-
-
-def flag_title(code: str, lang: str) -> str:
-    flag = knowledge().tree.flags.get(code)
-    return flag.title[lang] if flag else code
-
-
-def country_label(code: str, lang: str) -> str:
-    from ..orders import country_name
-
-    return country_name(code, lang) if code else t("bulk_triage.table.unknown_country", lang)
 
 
 def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -98,6 +72,27 @@ def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class TableView(anywidget.AnyWidget):
+    """One page of rows as HTML (``value``); a click on a heading sends its column to
+    ``on_sort`` (the browser side is ``assets/bulk_triage.js``)."""
+
+    _esm = asset("bulk_triage.js")
+    value = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, on_sort: Callable[[str], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_sort = on_sort
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
+        if content.get("kind") == "sort" and self.on_sort is not None:
+            self.on_sort(str(content.get("column") or "")[:100])
+
+    def click_heading(self, column: str) -> None:
+        """What a click on a column's heading does (for tests without a browser)."""
+        self._on_message(self, {"kind": "sort", "column": column}, [])
+
+
 class TableState(traitlets.HasTraits):
     """What the table shows: language, filters, sort, page."""
 
@@ -112,6 +107,8 @@ class TableState(traitlets.HasTraits):
     page_size = traitlets.Int(25)
     #: raised each time a new frame is set
     version = traitlets.Int(0)
+    #: the as-of moment of the rows (for the links to the order assistant)
+    as_of = traitlets.Unicode("")
 
 
 class ResultTable:
@@ -183,7 +180,7 @@ class ResultTable:
         self.filters.add_class("tpop-filters")
         self.count = widgets.HTML()
         self.count.add_class("tpop-table-count-box")
-        self.table = widgets.HTML()
+        self.table = TableView(on_sort=self._on_heading)
         self.table.add_class("tpop-result-table")
         self.table.layout.width = "100%"
         self.first = widgets.Button(icon="angle-double-left")
@@ -231,7 +228,7 @@ class ResultTable:
         self.state.observe(
             self._on_state,
             names=["lang", "outcome", "country", "flag", "search", "sort", "descending",
-                   "page", "page_size", "version"],
+                   "page", "page_size", "version", "as_of"],
         )
 
     @_guard
@@ -242,6 +239,19 @@ class ResultTable:
         value = change["new"]
         with self.state.hold_trait_notifications():
             setattr(self.state, name, value if value is not None else ALL)
+            self.state.page = 0
+
+    @_guard
+    def _on_heading(self, column: str) -> None:
+        """A click on a heading: sort by it; a second click turns the order round."""
+        if self.frame is None or column not in self.frame.columns or column.startswith("_"):
+            return
+        with self.state.hold_trait_notifications():
+            if self.state.sort == column:
+                self.state.descending = not self.state.descending
+            else:
+                self.state.sort = column
+                self.state.descending = False
             self.state.page = 0
 
     @_guard
@@ -267,9 +277,11 @@ class ResultTable:
         self._render()
 
     # -- data ----------------------------------------------------------------------
-    def set_frame(self, frame: pd.DataFrame | None) -> None:
-        """Show a new result frame; filters that no longer apply are cleared."""
+    def set_frame(self, frame: pd.DataFrame | None, as_of: str = "") -> None:
+        """Show a new result frame (made ``as_of``); filters that no longer apply are
+        cleared."""
         self.frame = frame
+        self.state.as_of = as_of
         self._cache = None
         self._flag_sets = {}
         if frame is not None:
@@ -366,6 +378,7 @@ class ResultTable:
             self.table.value = ""
             self.page_label.value = ""
             return
+        s = self.state
         shown = self.view()
         pages = self._pages()
         page = min(self.state.page, pages - 1)
@@ -374,14 +387,18 @@ class ResultTable:
         total = len(self.frame)
         start = page * size + 1 if len(shown) else 0
         end = page * size + len(rows)
-        text = html_text("bulk_triage.table.count", lang, start=number(start, lang),
-                         end=number(end, lang), shown=number(len(shown), lang))
+        text = wording("bulk_triage.table.count", lang, start=number(start, lang),
+                       end=number(end, lang), shown=number(len(shown), lang))
         if len(shown) != total:
-            text += " " + html_text("bulk_triage.table.filtered", lang,
-                                    total=number(total, lang))
+            text += " " + wording("bulk_triage.table.filtered", lang,
+                                  total=number(total, lang))
         # the rows first, then the count line: when the count changes, the rows are there
-        self.table.value = self._table_html(rows, lang) if len(rows) else (
-            f'<p class="tpop-table-empty tpop-muted">{esc(t("bulk_triage.table.none", lang))}</p>'
+        self.table.value = (
+            table_html(rows.to_dict("records"), list(rows.columns), lang, sort=s.sort,
+                       descending=s.descending, as_of=s.as_of)
+            if len(rows)
+            else '<p class="tpop-table-empty tpop-muted">'
+            f'{wording("bulk_triage.table.none", lang)}</p>'
         )
         self.count.value = (
             f'<div class="tpop-table-count" data-shown="{len(shown)}" data-total="{total}" '
@@ -389,15 +406,16 @@ class ResultTable:
         )
         self.page_label.value = (
             '<span class="tpop-page-number">'
-            + html_text("bulk_triage.table.page", lang, page=number(page + 1, lang),
-                        pages=number(pages, lang))
+            + wording("bulk_triage.table.page", lang, page=number(page + 1, lang),
+                      pages=number(pages, lang))
             + "</span>"
         )
         self.first.disabled = self.previous.disabled = page == 0
         self.next.disabled = self.last.disabled = page >= pages - 1
-        self.reset.layout.display = None if self._filtered() else "none"
+        self.reset.layout.display = None if self.filtered() else "none"
 
-    def _filtered(self) -> bool:
+    def filtered(self) -> bool:
+        """Whether a filter or a search hides rows."""
         s = self.state
         return any(v != ALL for v in (s.outcome, s.country, s.flag)) or bool(s.search.strip())
 
@@ -410,24 +428,26 @@ class ResultTable:
             ("sort", "sort"),
             ("page_size", "page_size"),
         ):
-            self.labels[name].value = esc(t(f"bulk_triage.table.{key}", lang))
-        self.search.placeholder = t("bulk_triage.table.search_placeholder", lang)
-        self.reset.description = t("bulk_triage.table.reset", lang)
+            self.labels[name].value = wording(f"bulk_triage.table.{key}", lang)
+
+        def text(key: str) -> str:
+            return wording(f"bulk_triage.table.{key}", lang, plain=True)
+
+        self.search.placeholder = text("search_placeholder")
+        self.reset.description = text("reset")
         for button, key in ((self.first, "first"), (self.previous, "previous"),
                             (self.next, "next"), (self.last, "last")):
-            button.tooltip = t(f"bulk_triage.table.{key}", lang)
-        self.direction.tooltips = [
-            t("bulk_triage.table.ascending", lang), t("bulk_triage.table.descending", lang)
-        ]
+            button.tooltip = text(key)
+        self.direction.tooltips = [text("ascending"), text("descending")]
         frame = self.frame
         s = self.state
         if frame is None:
-            self._set_options(self.outcome, [(t("bulk_triage.table.all_outcomes", lang), ALL)],
+            self._set_options(self.outcome, [(text("all_outcomes"), ALL)],
                               ALL)
-            self._set_options(self.country, [(t("bulk_triage.table.all_countries", lang), ALL)],
+            self._set_options(self.country, [(text("all_countries"), ALL)],
                               ALL)
-            self._set_options(self.flag, [(t("bulk_triage.table.all_flags", lang), ALL)], ALL)
-            self._set_options(self.sort, [(t("bulk_triage.table.file_order", lang), FILE_ORDER)],
+            self._set_options(self.flag, [(text("all_flags"), ALL)], ALL)
+            self._set_options(self.sort, [(text("file_order"), FILE_ORDER)],
                               FILE_ORDER)
         else:
             total = len(frame)
@@ -436,7 +456,7 @@ class ResultTable:
                 c for c in counts.index if c not in OUTCOMES]
             self._set_options(
                 self.outcome,
-                [(f"{t('bulk_triage.table.all_outcomes', lang)} ({number(total, lang)})", ALL)]
+                [(f"{text('all_outcomes')} ({number(total, lang)})", ALL)]
                 + [(f"{outcome_title(c, lang)} ({number(int(counts[c]), lang)})", c)
                    for c in codes],
                 s.outcome,
@@ -444,7 +464,7 @@ class ResultTable:
             countries = frame["destination_country"].astype(str).value_counts()
             self._set_options(
                 self.country,
-                [(t("bulk_triage.table.all_countries", lang), ALL)]
+                [(text("all_countries"), ALL)]
                 + [(f"{country_label(c, lang)} ({number(int(n), lang)})", c or UNKNOWN)
                    for c, n in countries.items()],
                 s.country,
@@ -453,10 +473,10 @@ class ResultTable:
             self._set_options(
                 self.flag,
                 [
-                    (t("bulk_triage.table.all_flags", lang), ALL),
-                    (f"{t('bulk_triage.table.any_flag', lang)} ({number(flagged, lang)})",
+                    (text("all_flags"), ALL),
+                    (f"{text('any_flag')} ({number(flagged, lang)})",
                      ANY_FLAG),
-                    (f"{t('bulk_triage.table.no_flag', lang)} ({number(total - flagged, lang)})",
+                    (f"{text('no_flag')} ({number(total - flagged, lang)})",
                      NO_FLAG),
                 ]
                 + [(f"{flag_title(code, lang)} ({number(int(hits.sum()), lang)})", code)
@@ -465,8 +485,9 @@ class ResultTable:
             )
             self._set_options(
                 self.sort,
-                [(t("bulk_triage.table.file_order", lang), FILE_ORDER)]
-                + [(column_label(c, lang), c) for c in frame.columns if c != "row"],
+                [(text("file_order"), FILE_ORDER)]
+                + [(column_label(c, lang), c) for c in frame.columns
+                   if c != "row" and not c.startswith("_")],
                 s.sort,
             )
         if self.search.value != s.search:
@@ -485,97 +506,3 @@ class ResultTable:
             control.options = options
         if control.value != chosen:
             control.value = chosen
-
-    # -- the page of rows ------------------------------------------------------------------
-    def _table_html(self, rows: pd.DataFrame, lang: str) -> str:
-        columns = list(rows.columns)
-        s = self.state
-        head = []
-        for c in columns:
-            arrow = ""
-            sort_state = "none"
-            if c == s.sort:
-                arrow = " ↓" if s.descending else " ↑"
-                sort_state = "descending" if s.descending else "ascending"
-            head.append(
-                f'<th scope="col" data-column="{esc(c)}" aria-sort="{sort_state}">'
-                f"{esc(column_label(c, lang))}{arrow}</th>"
-            )
-        body = []
-        records = rows.to_dict("records")
-        for record in records:
-            cells = "".join(self._cell(c, record.get(c), record, lang) for c in columns)
-            body.append(
-                f'<tr data-outcome="{esc(record.get("outcome", ""))}" '
-                f'data-order="{esc(record.get("order_id", ""))}">{cells}</tr>'
-            )
-        return (
-            '<div class="tpop-table-scroll">'
-            f'<table class="tpop-table tpop-results" lang="{esc(lang)}">'
-            f'<thead><tr>{"".join(head)}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>'
-        )
-
-    def _cell(self, column: str, value: Any, record: dict[str, Any], lang: str) -> str:
-        import pandas as pd
-
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            value = ""
-        css = f"tpop-col-{esc(column)}"
-        if column == "outcome":
-            code = str(value)
-            return (
-                f'<td class="{css}"><span class="tpop-outcome-chip" '
-                f'style="--tpop-outcome-color: {esc(outcome_color(code))}">'
-                f"{esc(outcome_title(code, lang))}</span></td>"
-            )
-        if column == "flags":
-            chips = "".join(
-                f'<span class="tpop-badge tpop-tone-wait tpop-flag" data-flag="{esc(f)}">'
-                f"{esc(flag_title(f, lang))}</span>"
-                for f in str(value).split(";") if f
-            )
-            return f'<td class="{css}">{chips}</td>'
-        if column == "destination_country":
-            code = str(value)
-            text = country_label(code, lang) if code else ""
-            return f'<td class="{css}" title="{esc(code)}">{esc(text)}</td>'
-        if column == "reason":
-            error = str(record.get("error") or "")
-            detail = f'<div class="tpop-row-error" lang="en">{esc(error)}</div>' if error else ""
-            return f'<td class="{css}">{esc(self._reason(record, lang))}{detail}</td>'
-        if column.endswith("_url"):
-            url = str(value)
-            if not url.startswith(("https://", "http://")):
-                return f'<td class="{css}">{esc(url)}</td>'
-            return (
-                f'<td class="{css}"><a href="{esc(url)}" target="_blank" '
-                f'rel="noopener noreferrer">{esc(t("bulk_triage.table.link", lang))} ↗</a></td>'
-            )
-        if column in ("recheck_at",):
-            return f'<td class="{css}">{esc(str(value).replace("T", " "))}</td>'
-        if column == "article_ref":
-            refs = "".join(f"<code>{esc(r)}</code> " for r in str(value).split(";") if r)
-            return f'<td class="{css}">{refs}</td>'
-        return f'<td class="{css}">{esc(value)}</td>'
-
-    @staticmethod
-    def _reason(record: dict[str, Any], lang: str) -> str:
-        """The reason in the page's language: the outcome's text with the row's values.
-
-        The engine writes the reason in English (the files keep that); the
-        French text fills the same placeholders from the same row.
-        """
-        import pandas as pd
-
-        node = knowledge().tree.outcomes.get(str(record.get("outcome", "")))
-        english = str(record.get("reason") or "")
-        if node is None or lang == "en":
-            return english
-        days = record.get("days_since_shipped")
-        values = {
-            "days_since_shipped": "" if days is None or pd.isna(days) else int(days),
-            "recheck_at": str(record.get("recheck_at") or "").replace("T", " "),
-            "contact_from": str(record.get("contact_from") or ""),
-        }
-        return knowledge().tree.fill(node.reason[lang], **values)

@@ -15,7 +15,10 @@ over the limit meets silence. :class:`FileDrop` instead
 - sends the file in pieces of ``chunk_bytes`` (each far below the websocket
   limit) and reports progress (``received``), so a 50 MB file goes through;
 - keeps a real ``<input type="file">`` in the page (class ``tpop-file-input``),
-  behind a "choose a file" button and a drop zone.
+  behind a "choose a file" button and a drop zone;
+- shows a "cancel" button (class ``tpop-cancel-upload``) while a file is being sent:
+  it stops sending, and the kernel lets go of the pieces it has (``rejected`` with the
+  reason ``cancelled``).
 
 Python sees the finished file in ``value`` (a dict: ``name``, ``size``,
 ``content`` as bytes); ``value`` is not synced back to the browser. Tests
@@ -27,7 +30,8 @@ pieces and saves it there as a download (a ``Blob``): nothing is written to
 disk, nothing is built that nobody asked for, and a 100,000-row workbook does
 not sit in the page as a ``data:`` URI.
 
-The front ends are small ES modules run by anywidget (no CDN, no build step).
+The front ends are small ES modules run by anywidget (no CDN, no build step), real
+files in ``assets/``: ``file_drop.js`` / ``.css`` and ``download_button.js`` / ``.css``.
 """
 
 from __future__ import annotations
@@ -40,167 +44,15 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ._base import asset
+
 log = logging.getLogger("tpop_kb.apps")
 
 __all__ = ["DownloadButton", "FileDrop"]
 
-_ESM = r"""
-function render({ model, el }) {
-  const zone = document.createElement("div");
-  zone.className = "tpop-drop-zone";
-  const input = document.createElement("input");
-  input.type = "file";
-  input.className = "tpop-file-input";
-  input.tabIndex = -1;
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "tpop-choose-file";
-  const label = document.createElement("span");
-  label.className = "tpop-drop-label";
-  const hint = document.createElement("span");
-  hint.className = "tpop-drop-hint";
-  const bar = document.createElement("div");
-  bar.className = "tpop-drop-progress";
-  const fill = document.createElement("div");
-  bar.appendChild(fill);
-  const text = document.createElement("div");
-  text.className = "tpop-drop-text";
-  text.append(label, hint);
-  zone.append(input, button, text, bar);
-  el.appendChild(zone);
+_ESM = asset("file_drop.js")
 
-  function extensionOf(name) {
-    const dot = name.lastIndexOf(".");
-    return dot < 0 ? "" : name.slice(dot).toLowerCase();
-  }
-
-  function update() {
-    button.textContent = model.get("button_label");
-    label.textContent = model.get("drop_label");
-    hint.textContent = model.get("hint");
-    input.accept = model.get("accept");
-    const disabled = model.get("disabled");
-    button.disabled = disabled;
-    input.disabled = disabled;
-    zone.classList.toggle("tpop-drop-disabled", disabled);
-    const size = model.get("sending_size");
-    const received = model.get("received");
-    const busy = size > 0 && received < size;
-    zone.classList.toggle("tpop-drop-busy", busy);
-    fill.style.width = size > 0 ? Math.min(100, (100 * received) / size) + "%" : "0%";
-  }
-
-  async function send(files) {
-    if (!files || files.length === 0 || model.get("disabled")) return;
-    if (files.length > 1) {
-      model.send({ kind: "rejected", reason: "several", name: files[0].name, size: 0 });
-      return;
-    }
-    const file = files[0];
-    const allowed = model.get("accept").split(",").map((s) => s.trim().toLowerCase());
-    if (!allowed.includes(extensionOf(file.name))) {
-      model.send({ kind: "rejected", reason: "wrong_kind", name: file.name, size: file.size });
-      return;
-    }
-    if (file.size > model.get("max_bytes")) {
-      model.send({ kind: "rejected", reason: "too_big", name: file.name, size: file.size });
-      return;
-    }
-    if (file.size === 0) {
-      model.send({ kind: "rejected", reason: "empty", name: file.name, size: 0 });
-      return;
-    }
-    const id = String(Date.now()) + "-" + Math.random().toString(36).slice(2);
-    const step = model.get("chunk_bytes");
-    model.set("sending_size", file.size);
-    model.set("received", 0);
-    model.save_changes();
-    update();
-    model.send({ kind: "start", id, name: file.name, size: file.size, type: file.type });
-    try {
-      for (let offset = 0; offset < file.size; offset += step) {
-        const piece = await file.slice(offset, offset + step).arrayBuffer();
-        model.send({ kind: "chunk", id, offset }, undefined, [piece]);
-      }
-      model.send({ kind: "end", id });
-    } catch (error) {
-      model.send({ kind: "rejected", reason: "read_error", name: file.name, size: file.size });
-    }
-  }
-
-  button.addEventListener("click", () => input.click());
-  input.addEventListener("click", () => { input.value = ""; });
-  // once sent (or refused), the input lets go of the file: the page keeps no copy
-  input.addEventListener("change", async () => {
-    try { await send(input.files); } finally { input.value = ""; }
-  });
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("tpop-drop-over");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("tpop-drop-over"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("tpop-drop-over");
-    send(event.dataTransfer ? event.dataTransfer.files : null);
-  });
-  model.on("change", update);
-  update();
-  return () => model.off("change", update);
-}
-export default { render };
-"""
-
-_CSS = """
-.tpop-drop-zone {
-  position: relative;
-  display: flex;
-  flex-flow: row wrap;
-  align-items: center;
-  gap: 10px 16px;
-  padding: 18px 20px;
-  border: 2px dashed #b8c4d6;
-  border-radius: 10px;
-  background: #f8fafd;
-  overflow: hidden;
-}
-.tpop-drop-zone.tpop-drop-over { border-color: #1f4fd1; background: #eef3ff; }
-.tpop-drop-zone.tpop-drop-disabled { opacity: 0.6; }
-.tpop-file-input {
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  opacity: 0;
-  pointer-events: none;
-}
-.tpop-choose-file {
-  font: inherit;
-  font-weight: 600;
-  font-size: 14px;
-  padding: 8px 16px;
-  border-radius: 8px;
-  border: 1px solid #1f4fd1;
-  background: #1f4fd1;
-  color: #ffffff;
-  cursor: pointer;
-}
-.tpop-choose-file:hover { background: #1a43b3; }
-.tpop-choose-file:focus-visible { outline: 2px solid #1f4fd1; outline-offset: 2px; }
-.tpop-choose-file:disabled { cursor: default; background: #8aa0d8; border-color: #8aa0d8; }
-.tpop-drop-text { display: flex; flex-direction: column; min-width: 0; }
-.tpop-drop-label { font-weight: 600; }
-.tpop-drop-hint { color: #5b6675; font-size: 13px; }
-.tpop-drop-progress {
-  position: absolute;
-  left: 0;
-  right: 0;
-  bottom: 0;
-  height: 4px;
-  background: transparent;
-}
-.tpop-drop-progress > div { height: 100%; width: 0; background: #1f4fd1; transition: width 0.1s; }
-.tpop-drop-zone:not(.tpop-drop-busy) .tpop-drop-progress > div { background: transparent; }
-"""
+_CSS = asset("file_drop.css")
 
 
 class FileDrop(anywidget.AnyWidget):
@@ -213,6 +65,7 @@ class FileDrop(anywidget.AnyWidget):
     max_bytes = traitlets.Int(64 * 1024 * 1024).tag(sync=True)
     chunk_bytes = traitlets.Int(4 * 1024 * 1024).tag(sync=True)
     button_label = traitlets.Unicode("Choose a file").tag(sync=True)
+    cancel_label = traitlets.Unicode("Cancel").tag(sync=True)
     drop_label = traitlets.Unicode("or drop it here").tag(sync=True)
     hint = traitlets.Unicode("").tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
@@ -224,7 +77,7 @@ class FileDrop(anywidget.AnyWidget):
     #: the last file received: {"serial", "name", "size", "content"} (not synced)
     value = traitlets.Dict(allow_none=True, default_value=None)
     #: the last file refused: {"serial", "name", "size", "reason"}; reason is one of
-    #: too_big, wrong_kind, several, empty, read_error, incomplete (not synced)
+    #: too_big, wrong_kind, several, empty, read_error, incomplete, cancelled (not synced)
     rejected = traitlets.Dict(allow_none=True, default_value=None)
 
     #: the only synced traits the browser may change (its progress bar); every other
@@ -292,6 +145,13 @@ class FileDrop(anywidget.AnyWidget):
                 pending["parts"].append(bytes(buffer))
             pending["received"] = total
             self.received = total
+        elif kind == "cancel":
+            pending = self._pending
+            if pending is None or content.get("id") != pending["id"]:
+                return
+            self._pending = None
+            pending["parts"].clear()
+            self._reject(pending["name"], pending["size"], "cancelled")
         elif kind == "end":
             pending = self._pending
             if pending is None or content.get("id") != pending["id"]:
@@ -329,83 +189,9 @@ class FileDrop(anywidget.AnyWidget):
         }
 
 
-_DOWNLOAD_ESM = r"""
-function render({ model, el }) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "tpop-download-button";
-  const icon = document.createElement("span");
-  icon.className = "tpop-download-icon";
-  icon.setAttribute("aria-hidden", "true");
-  icon.textContent = "\u2193";
-  const label = document.createElement("span");
-  button.append(icon, label);
-  el.appendChild(button);
-  let parts = [];
-  let meta = null;
+_DOWNLOAD_ESM = asset("download_button.js")
 
-  function update() {
-    const busy = model.get("busy");
-    label.textContent = busy ? model.get("busy_label") : model.get("label");
-    button.disabled = busy || model.get("disabled");
-    button.setAttribute("aria-busy", busy ? "true" : "false");
-    button.title = model.get("tooltip");
-  }
-
-  button.addEventListener("click", () => {
-    if (button.disabled) return;
-    model.send({ kind: "request" });
-  });
-  model.on("msg:custom", (msg, buffers) => {
-    if (msg.kind === "start") {
-      meta = msg;
-      parts = [];
-    } else if (msg.kind === "chunk" && meta && msg.id === meta.id) {
-      for (const buffer of buffers || []) parts.push(buffer);
-    } else if (msg.kind === "end" && meta && msg.id === meta.id) {
-      const blob = new Blob(parts, { type: meta.mime });
-      parts = [];
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = meta.filename;
-      link.style.display = "none";
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      meta = null;
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
-    }
-  });
-  model.on("change", update);
-  update();
-  return () => model.off("change", update);
-}
-export default { render };
-"""
-
-_DOWNLOAD_CSS = """
-.tpop-download-button {
-  display: inline-flex;
-  align-items: center;
-  gap: 8px;
-  font: inherit;
-  font-size: 14px;
-  font-weight: 600;
-  padding: 8px 16px;
-  border-radius: 8px;
-  border: 1px solid #1f4fd1;
-  background: #ffffff;
-  color: #1f4fd1;
-  cursor: pointer;
-  white-space: nowrap;
-}
-.tpop-download-button:hover:not(:disabled) { background: #eef3ff; }
-.tpop-download-button:focus-visible { outline: 2px solid #1f4fd1; outline-offset: 2px; }
-.tpop-download-button:disabled { cursor: default; opacity: 0.6; }
-.tpop-download-button[aria-busy="true"] { cursor: progress; }
-.tpop-download-icon { font-weight: 800; }
-"""
+_DOWNLOAD_CSS = asset("download_button.css")
 
 
 class DownloadButton(anywidget.AnyWidget):
