@@ -1299,6 +1299,3 @@ class BulkTriageApp(App):
         if self.result_table.frame is None:
             return []
         return [c for c in self.result_table.frame.columns if not c.startswith("_")]
-
-    def column_heading(self, column: str) -> str:
-        return column_label(column, self.state.lang)
