@@ -112,7 +112,7 @@ def server_pid(server: SharedServer) -> int:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if f"--port={port}".encode() in args and any(b"voila" in a for a in args[:2]):
+        if f"--port={port}".encode() in args and any(b"voila" in a for a in args[:3]):
             return int(cmdline.parent.name)
     raise AssertionError("no Voila process")
 
