@@ -108,7 +108,7 @@ install: $(VENV)/.installed-app
 # `tpop-kb serve` (tpop_kb/serve.py) is the one place that knows how pages are served:
 # these two targets and an installed wheel use it alike.
 app: $(VENV)/.installed-app
-	$(BIN)/tpop-kb serve --port=$(PORT) --pages=$(NOTEBOOKS)
+	@$(BIN)/tpop-kb serve --port=$(PORT) --pages=$(NOTEBOOKS)
 
 # The same pages for colleagues: ./voila.json, then config/shared/voila.py on top (token
 # required, no tracebacks, sources stripped, images-only static files, a time limit on
@@ -117,7 +117,7 @@ app: $(VENV)/.installed-app
 # generated and printed with the address; Voila gets it through the environment
 # (JUPYTER_TOKEN), never on its command line.
 serve-shared: $(VENV)/.installed-app
-	exec $(BIN)/tpop-kb serve --shared --host=$(HOST) --port=$(PORT) --pages=$(NOTEBOOKS) -- $(VOILA_ARGS)
+	@exec $(BIN)/tpop-kb serve --shared --host=$(HOST) --port=$(PORT) --pages=$(NOTEBOOKS) -- $(VOILA_ARGS)
 
 # -- JupyterHub: one Voila per person (config/hub/, README "Per-person logins") -----
 
