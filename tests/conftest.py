@@ -25,6 +25,16 @@ os.environ.setdefault(
 
 
 @pytest.fixture
+def events_db(tmp_path, monkeypatch):
+    """An event store of the test's own (``TPOP_KB_EVENTS_DB``), recording on: the
+    path of its SQLite file (not created until something is recorded)."""
+    path = tmp_path / "events.sqlite3"
+    monkeypatch.setenv("TPOP_KB_EVENTS_DB", str(path))
+    monkeypatch.delenv("TPOP_KB_EVENTS", raising=False)
+    return path
+
+
+@pytest.fixture
 def kb():
     from tpop_kb import knowledge
 

@@ -8,8 +8,6 @@ import re
 import sqlite3
 import time
 
-import pytest
-
 from tpop_kb import events
 from tpop_kb.apps import BulkTriageApp, InsightsApp, LandingApp, OrderAssistantApp
 from tpop_kb.apps.feedback import status_html
@@ -18,14 +16,6 @@ from tpop_kb.knowledge import data_dir
 
 MARK = "ZQXMARKERQZX"
 AS_OF = "2026-11-26T10:00"
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "events.sqlite3"
-    monkeypatch.setenv("TPOP_KB_EVENTS_DB", str(path))
-    monkeypatch.delenv("TPOP_KB_EVENTS", raising=False)
-    return path
 
 
 def _answer(app: OrderAssistantApp, **fields) -> None:
@@ -40,7 +30,7 @@ def _answer(app: OrderAssistantApp, **fields) -> None:
     assert app.state.phase == "result"
 
 
-def test_empty_store_says_so(db):
+def test_empty_store_says_so(events_db):
     app = InsightsApp(lang="en")
     assert app.fault.value == ""
     assert "No answer has been recorded" in app.report.value
@@ -48,7 +38,7 @@ def test_empty_store_says_so(db):
     assert "Aucune réponse" in app.report.value
 
 
-def test_recording_off_is_said(db, monkeypatch):
+def test_recording_off_is_said(events_db, monkeypatch):
     monkeypatch.setenv("TPOP_KB_EVENTS", "off")
     assert "TPOP_KB_EVENTS=off" in InsightsApp(lang="en").report.value
     landing = LandingApp(lang="en", watch=False)
@@ -59,7 +49,7 @@ def test_recording_off_is_said(db, monkeypatch):
     assert "sans aucune donnée client" in landing.about.value
 
 
-def test_an_answer_and_a_flag_reach_the_insights_page(db):
+def test_an_answer_and_a_flag_reach_the_insights_page(events_db):
     oa = OrderAssistantApp(lang="en", query="", as_of=AS_OF)
     _answer(oa, order_id="TP-1", shipped_at="2026-11-02 10:00",
             tracking_number="LA123456785FR", destination_country="DE",
@@ -88,7 +78,7 @@ def test_an_answer_and_a_flag_reach_the_insights_page(db):
     assert "No answer has been recorded" in app.report.value
 
 
-def test_yes_is_recorded_and_off_says_nothing_kept(db, monkeypatch):
+def test_yes_is_recorded_and_off_says_nothing_kept(events_db, monkeypatch):
     oa = OrderAssistantApp(lang="fr", query="", as_of=AS_OF)
     _answer(oa, shipped_at="2026-11-24 10:00", destination_country="FR",
             tracking_status="none")
@@ -104,7 +94,7 @@ def test_yes_is_recorded_and_off_says_nothing_kept(db, monkeypatch):
     assert events.open_store().count() == 1
 
 
-def test_the_order_assistant_keeps_no_marker(db):
+def test_the_order_assistant_keeps_no_marker(events_db):
     """Every field of the order assistant's form and its paste hold a marker."""
     oa = OrderAssistantApp(lang="en", query="", as_of=AS_OF)
     oa.paste_input.value = f"{MARK} {MARK}@example.com"
@@ -114,12 +104,12 @@ def test_the_order_assistant_keeps_no_marker(db):
     oa.feedback.send.click()
     assert events.flush()
     events.open_store().close()
-    data = b"".join(p.read_bytes() for p in db.parent.glob("events.sqlite3*"))
+    data = b"".join(p.read_bytes() for p in events_db.parent.glob("events.sqlite3*"))
     assert MARK.encode() not in data and MARK.lower().encode() not in data
     assert b"2026-11-02" not in data and b"10:17" not in data
 
 
-def test_a_bulk_run_reaches_the_insights_page(db):
+def test_a_bulk_run_reaches_the_insights_page(events_db):
     app = BulkTriageApp(lang="en")
     content = (data_dir() / "samples" / "orders.csv").read_bytes()
     app.upload.value = {"serial": time.monotonic_ns(), "name": "orders.csv",
@@ -129,7 +119,7 @@ def test_a_bulk_run_reaches_the_insights_page(db):
     app.wait()
     assert app.fault.value == ""
     assert events.flush()
-    with sqlite3.connect(db) as conn:
+    with sqlite3.connect(events_db) as conn:
         ((page, total),) = conn.execute("SELECT page, total FROM events").fetchall()
     assert page == "bulk_triage" and total == len(app.result)
     report = InsightsApp(lang="en", period="all").report.value

@@ -23,6 +23,7 @@ failed write is logged once and dropped. :func:`flush` waits for the queue (test
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -32,6 +33,7 @@ import queue
 import re
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -244,6 +246,25 @@ def _migrations(serial: str) -> list[list[str]]:
     ]]
 
 
+#: the key of the advisory lock PostgreSQL's migrations take ("tpop" in ASCII)
+_PG_SCHEMA_LOCK = 0x74706F70
+
+
+def _wal(conn: sqlite3.Connection, *, seconds: float = 10.0) -> None:
+    """Switch to write-ahead logging. SQLite does not wait on its busy timeout for this
+    pragma: while another process creates the same database it answers "locked" at
+    once, so try again for up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class EventStore:
     """One event database: ``EventStore(path_or_url)``; created and migrated on opening,
     retention applied. ``rows(sql, params)`` runs a query (named ``:params``)."""
@@ -270,29 +291,16 @@ class EventStore:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             self._local.conn = conn
         return conn
 
     def run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
         """Statements in one transaction."""
-        if self.url:
-            from sqlalchemy import text
-
-            with self._engine.begin() as conn:
-                for sql, params in statements:
-                    conn.execute(text(sql), dict(params))
-            return
-        conn = self._sqlite()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as execute:
             for sql, params in statements:
-                conn.execute(sql, dict(params))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+                execute(sql, params)
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         if self.url:
@@ -320,18 +328,58 @@ class EventStore:
         return int(found[0][0] or 0) if found else 0
 
     def migrate(self) -> None:
-        """Create the tables, or bring an older schema up to :data:`SCHEMA_VERSION`."""
+        """Create the tables, or bring an older schema up to :data:`SCHEMA_VERSION`.
+
+        The version table is created, the version read and the steps applied in one write
+        transaction, so two pages opening a new database at once do not both create it:
+        SQLite's write lock is held from its start; PostgreSQL's transaction first takes
+        an advisory lock (two ``CREATE TABLE IF NOT EXISTS`` at once can both try to
+        create), then ``LOCK TABLE schema_version IN EXCLUSIVE MODE``."""
         serial = "SERIAL PRIMARY KEY" if self.url else "INTEGER PRIMARY KEY AUTOINCREMENT"
-        with self._lock:
-            self.run([("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
-                       "applied TEXT NOT NULL)", {})])
-            current = self.version()
+        postgres = bool(self.url) and self._engine.dialect.name == "postgresql"
+        with self._lock, self._transaction(schema_lock=True) as execute:
+            execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
+                    "applied TEXT NOT NULL)")
+            if postgres:
+                execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            found = execute("SELECT MAX(version) FROM schema_version")
+            current = int(found[0][0] or 0) if found else 0
             for number, steps in enumerate(_migrations(serial), start=1):
                 if number <= current:
                     continue
-                self.run([*((sql, {}) for sql in steps),
-                          ("INSERT INTO schema_version (version, applied) VALUES (:v, :at)",
-                           {"v": number, "at": _hour()})])
+                for sql in steps:
+                    execute(sql)
+                execute("INSERT INTO schema_version (version, applied) VALUES (:v, :at)",
+                        {"v": number, "at": _hour()})
+
+    @contextlib.contextmanager
+    def _transaction(self, *, schema_lock: bool = False):
+        """One write transaction, holding SQLite's write lock from its start (and with
+        ``schema_lock`` PostgreSQL's advisory lock of the schema, released at its end);
+        yields ``execute(sql, params) -> rows``. Rolled back when anything in it fails."""
+        if self.url:
+            from sqlalchemy import text
+
+            with self._engine.begin() as conn:
+                if schema_lock and conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": _PG_SCHEMA_LOCK})
+
+                def execute(sql: str, params: Mapping[str, Any] | None = None) -> list:
+                    result = conn.execute(text(sql), dict(params or {}))
+                    return [tuple(r) for r in result] if result.returns_rows else []
+
+                yield execute
+            return
+        conn = self._sqlite()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield lambda sql, params=None: conn.execute(sql, dict(params or {})).fetchall()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
+                conn.execute("ROLLBACK")
+            raise
 
     def apply_retention(self, days: int | None = None, *, now: dt.datetime | None = None) -> int:
         """Delete events and feedback older than ``days`` (``retention_days``)."""

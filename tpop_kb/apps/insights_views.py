@@ -33,6 +33,20 @@ _K = "insights"
 _TONES = ("wait", "act", "decide", "done", "error", "escalate")
 
 
+def _hour_text(hour: str, lang: str) -> str:
+    """An event's hour (``2026-12-06T09:00``, UTC) as the page's language writes it
+    (``6 déc. 2026, 09:00``); anything else as it is."""
+    import datetime as dt
+
+    from babel.dates import format_datetime
+
+    try:
+        moment = dt.datetime.fromisoformat(hour)
+    except (TypeError, ValueError):
+        return str(hour)
+    return format_datetime(moment, "d MMM y, HH:mm", locale=LOCALES.get(lang, "en_GB"))
+
+
 def outcome_title(code: str, lang: str) -> str:
     node = knowledge().tree.nodes.get(code)
     return node.title.get(lang, code) if node is not None and node.title else code
@@ -160,7 +174,7 @@ def flags_html(found: dict[str, Any], lang: str) -> str:
             f'<li class="tpop-ins-flag" data-ref="{esc(flagged["ref"])}">'
             f'<strong>{esc(outcome_title(flagged["outcome"], lang))}</strong> · '
             f'{_reason(flagged["reason"], lang)} · {esc(flagged["country"] or "—")} · '
-            f'{esc(flagged["hour"])} UTC<br>{comment}'
+            f'{esc(_hour_text(flagged["hour"], lang))} UTC<br>{comment}'
             f'<details class="tpop-ins-draft"><summary>{wording(f"{_K}.draft_summary", lang)}'
             f'</summary><p class="tpop-small tpop-muted">{wording(f"{_K}.draft_note", lang)}'
             f'</p><pre>{esc(scenario_draft(flagged))}</pre></details></li>'
