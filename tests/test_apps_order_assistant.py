@@ -262,7 +262,7 @@ def test_each_outcome_card(code, tree):
     assert texts == [d.text for d in expected]
     if code == "invalid_input":
         assert "tpop-no-reply" in app.replies_heading.value and texts == []
-        assert "tpop-oa-errors" in card and "Expédiée le" in card
+        assert "tpop-oa-errors" in card and "Date d&#x27;expédition" in card
 
 
 def test_wait_for_activation_dates_and_links():
@@ -336,7 +336,7 @@ def test_merchant_decides_two_choices_and_two_replies():
     app = new_app()
     paste_and_triage(app, PASTES["delivered_merchant_decides"][0])
     card = app.outcome.value
-    assert "soit passez une nouvelle commande manuelle" in card.lower()
+    assert "soit vous passez une nouvelle commande manuelle" in card.lower()
     assert 'data-passage="no-reshipment"' in card
     shown = [b for b in app.draft_boxes if visible(b)]
     assert len(shown) == 2
@@ -348,7 +348,7 @@ def test_tracking_number_with_a_wrong_check_digit_is_flagged():
     paste_and_triage(app, "Order: A\nShipped at: 2026-11-25 09:00\nTracking: LA123456784FR\n"
                           "Status: none\nCountry: FR")
     assert "tpop-bad" in app.field_hints["tracking_number"].value
-    assert "il devrait être 5" in html.unescape(app.field_hints["tracking_number"].value)
+    assert "est 4 au lieu de 5" in html.unescape(app.field_hints["tracking_number"].value)
     assert "tpop-tracking-warning" in app.outcome.value
 
 

@@ -36,11 +36,12 @@ def test_the_reader_builds_its_row_messages_from_the_templates():
 
 
 @pytest.mark.parametrize("lang, expected", [
-    ("en", BAD_DATE),
-    ("fr", "shipped_at : « 31/02/2026 » n'est pas une date (attendu : 2026-11-24, "
+    ("en", "Ship date" + BAD_DATE.removeprefix("shipped_at")),
+    ("fr", "Date d'expédition : « 31/02/2026 » n'est pas une date (attendu : 2026-11-24, "
            "2026-11-24 09:00, 24/11/2026 ou 24/11/2026 09:00)"),
 ])
 def test_a_row_message_in_the_page_language(lang, expected):
+    """The file keeps the column's code; the page names it by its label (columns.yaml)."""
     assert translate(BAD_DATE, lang) == expected
 
 
@@ -57,7 +58,7 @@ def test_the_arrow_path_gives_the_same_messages_and_they_translate():
     assert errors[1] == "order_id: empty; " + BAD_DATE
     assert errors[2] == BAD_DATE
     assert translate(errors[1], "fr") == (
-        "order_id : vide ; " + translate(BAD_DATE, "fr"))
+        "N° de commande : vide ; " + translate(BAD_DATE, "fr"))
     assert "n'est pas une date" in translate(errors[1], "fr")
 
 

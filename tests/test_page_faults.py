@@ -105,7 +105,7 @@ def test_la_poste_timing_out_leaves_the_offline_answer_and_says_so(live_on, capl
     assert time.monotonic() - started < 2
     assert 'data-outcome="tracking_silent"' in app.outcome.value
     assert visible(app.live_box) and 'data-live="asking"' in app.live_html.value
-    assert "Question posée à La Poste" in html.unescape(app.live_html.value)
+    assert "Interrogation de La Poste" in html.unescape(app.live_html.value)
     status = app.wait_for_live(timeout=10)
     assert status is not None and status.problem == "unavailable"
     elapsed = time.monotonic() - started

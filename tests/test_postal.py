@@ -351,7 +351,7 @@ def test_s10_with_a_wrong_check_digit(number, expected):
     assert (check.kind, check.valid, check.flag) == ("s10", False, "tracking_number_invalid")
     assert check.expected_check_digit == expected
     assert f"should be {expected}" in check.message("en")
-    assert f"devrait être {expected}" in check.message("fr")
+    assert f"au lieu de {expected}" in check.message("fr")
     assert f"is {number[10]}" in check.message("en")
 
 

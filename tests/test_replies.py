@@ -360,7 +360,7 @@ def test_tpop_message_has_a_line_for_each_of_the_seven_facts(lang):
     lines = support.text.splitlines()
     for label in TPOP_FACTS[lang]:
         assert sum(line.startswith(label) for line in lines) == 1, (label, support.text)
-    status = {"fr": "Dernier statut du suivi : en transit",
+    status = {"fr": "Dernier statut du suivi : en cours d'acheminement",
               "en": "Last tracking status: in transit"}[lang]
     assert status in lines
     missing = {"fr": "Référence de la commande boutique : non renseignée",
@@ -481,5 +481,5 @@ def test_collect_at_post_office_sends_the_customer_to_the_post_office(lang, days
              "en": ("post office", "delivery notice", "proof of identity", NUMBER)}[lang]
     for word in words:
         assert word in text, (word, text)
-    for word in ("TPOP", "partenaire", "partner", "écrivez-nous", "write to us"):
+    for word in ("TPOP", "partenaire", "partner", "nous écrire", "write to us"):
         assert word not in text, (word, text)

@@ -14,7 +14,8 @@ message in its own language:
   the per-row ``error`` column of a file (a million rows are built as English strings,
   once per distinct value; a page translates the few rows it shows), a note, a reason.
   Text that is not one of the messages (La Poste's own words, an OS error) is returned
-  as it is.
+  as it is. A row's column is named as the page names it (``Ship date``, ``Date
+  d'expédition``: the labels of ``data/columns.yaml``), in English too.
 
 Placeholders: ``{problem}`` and ``{reason}`` hold another message (``{problem}`` always
 one, ``{reason}`` when it is one), translated with it; the others hold values (a cell, a
@@ -103,8 +104,8 @@ def translate(text: Any, lang: str) -> str:
     text comes back as it is (plain text: the page escapes it).
 
     >>> translate("shipped_at: '31/02/2026' is not a date (expected 2026-11-24, "
-    ...           "2026-11-24 09:00, 24/11/2026 or 24/11/2026 09:00)", "fr")[:46]
-    "shipped_at : « 31/02/2026 » n'est pas une date"
+    ...           "2026-11-24 09:00, 24/11/2026 or 24/11/2026 09:00)", "fr")[:53]
+    "Date d'expédition : « 31/02/2026 » n'est pas une date"
     """
     if isinstance(text, Msg):
         return text.render(lang)
@@ -112,7 +113,7 @@ def translate(text: Any, lang: str) -> str:
     if isinstance(msg, Msg):
         return msg.render(lang)
     text = "" if text is None else str(text)
-    if lang not in _JOIN or lang == "en" or not text:
+    if lang not in _JOIN or not text:
         return text
     raw = text.split("; ") if "; " in text else []  # a row's messages, one per column
     parts = [_match(part, lang) for part in raw]
@@ -143,10 +144,19 @@ def _match(text: str, lang: str) -> str | None:
                     ok = False
                     break
                 value = value if inner is None else inner
+            elif name == "column":  # the field's name on the page, not the file's code
+                value = _column_label(value, lang)
             values[name] = value
         if ok:
             return message(code, lang, **values)
     return None
+
+
+def _column_label(column: str, lang: str) -> str:
+    """A column of the order reader by its label in ``lang`` (data/columns.yaml)."""
+    spec = knowledge().columns["columns"].get(column)
+    labels = spec.get("label") if isinstance(spec, dict) else None
+    return str(labels.get(lang) or column) if isinstance(labels, dict) else column
 
 
 _CACHE: dict[int, tuple[dict[str, dict[str, str]], list[tuple[str, re.Pattern[str],
