@@ -233,7 +233,7 @@ def test_language_switches_every_text_live():
         ("wrong_kind", ["photo.png", "CSV", ".xlsx"]),
         ("several", ["un seul fichier"]),
         ("empty", ["vide.csv", "vide"]),
-        ("incomplete", ["n'est pas arrivé entier"]),
+        ("incomplete", ["n'a pas été reçu en entier"]),
     ],
 )
 def test_refused_files_get_a_clear_message(reason, words):
@@ -625,6 +625,45 @@ def test_each_row_links_to_the_order_assistant_with_that_order(done_app):
     assert f'data-outcome="{order["outcome"]}"' in assistant.outcome.value
 
 
+@pytest.mark.parametrize("kind", ["csv", "csv-cp1252", "csv-careful", "xlsx"])
+def test_rows_below_blank_lines_keep_their_spreadsheet_line(kind):
+    """Blank rows are taken out of the orders but not out of the numbering: a row's
+    number is the line a spreadsheet shows it on, in every reader."""
+    rows = [["order_id", "shipped_at", "destination_country", "tracking_status"],
+            ["B-1", "2026-11-20 09:00", "FR", "in_transit"], [], ["", "", "", ""],
+            ["B-2", "pas une date", "FR", "none"], [],
+            ["B-3", "2026-11-21 09:00", "Atlantis", "none"]]
+    if kind == "xlsx":
+        import io
+
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row or [None])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        content, name = buffer.getvalue(), "lignes.xlsx"
+    else:
+        text = "\n".join(",".join(r) for r in rows) + "\n"
+        if kind == "csv-careful":  # a row too short for the fast reader
+            text = text.replace("B-3,", '"B-3",', 1) + "B-4\n"
+        content = text.encode("cp1252" if kind == "csv-cp1252" else "utf-8")
+        if kind == "csv-cp1252":
+            content = content.replace(b"pas une date", "pas une d\xe9te".encode("cp1252"))
+        name = "lignes.csv"
+    app = BulkTriageApp(lang="fr")
+    upload(app, name, content)
+    assert app.fault.value == "", app.fault.value
+    validation = app.validation.value
+    assert '<tr data-row="5"' in validation and '<tr data-row="7"' in validation, validation
+    assert '<tr data-row="3"' not in validation and '<tr data-row="4"' not in validation
+    app.as_of.value = AS_OF
+    app.run_button.click()
+    rows_shown = re.findall(r'tpop-col-row">(\d+)<', app.result_table.table.value)
+    assert rows_shown[:3] == ["2", "5", "7"], rows_shown
+
+
 def test_counts_that_change_at_triage_are_explained_with_spreadsheet_lines():
     content = (
         b"order_id,shipped_at,destination_country,tracking_status\n"
@@ -654,9 +693,10 @@ def test_counts_that_change_at_triage_are_explained_with_spreadsheet_lines():
     assert french[2][problem] == (
         "Expédiée le 20/12/2026 09:00, après la date du tri (26/11/2026 10:00)")
     assert french[5][problem].startswith(
-        "shipped_at : « pas une date » n'est pas une date")  # the reader's words, in French
+        "Date d'expédition : « pas une date » n'est pas une date")  # the reader's words, in French
     assert 'data-count="3"' in app.run_status.value
-    assert "3 lignes sont devenues à vérifier" in app.run_status.value
+    assert ("Au moment du tri, 3 lignes se sont ajoutées aux lignes à vérifier"
+            in app.run_status.value)
     assert "l&#x27;en-tête est la ligne 1" in app.validation.value
     rows = re.findall(r'tpop-col-row">(\d+)<', app.result_table.table.value)
     assert rows == ["2", "3", "4", "5", "6"]
@@ -772,17 +812,17 @@ def test_assistant_link_leaves_out_what_is_unknown():
 
 def test_invalid_rows_are_numbered_as_the_spreadsheet_and_translated():
     rows = [
-        {"index": 0, "order": "A", "column": "shipped_at", "value": "x",
+        {"line": 2, "order": "A", "column": "shipped_at", "value": "x",
          "why": "'x' is not a date", "error": "shipped_at: 'x' is not a date"},
-        {"index": 3, "order": "B", "column": "shipped_at", "value": "2026-12-20 09:00",
+        {"line": 7, "order": "B", "column": "shipped_at", "value": "2026-12-20 09:00",
          "why": "'2026-12-20 09:00' is after the as-of moment 2026-11-26 10:00",
          "error": "shipped_at: '2026-12-20 09:00' is after the as-of moment 2026-11-26 10:00"},
     ]
-    html = views.invalid_rows_html(rows, 0, "fr", blank_lines=True)
-    assert '<tr data-row="2"' in html and '<tr data-row="5"' in html
+    html = views.invalid_rows_html(rows, 0, "fr")
+    assert '<tr data-row="2"' in html and '<tr data-row="7"' in html
     assert "Expédiée le 20/12/2026 09:00, après la date du tri (26/11/2026 10:00)" in html
     assert '<td lang="en">&#x27;x&#x27; is not a date</td>' in html
-    assert "en anglais" in html and "lignes vides" in html
+    assert "en anglais" in html
     only_known = views.invalid_rows_html(rows[1:], 2, "fr")
     assert "en anglais" not in only_known and "2 autres lignes" in only_known
 
@@ -807,7 +847,7 @@ def test_run_status_views():
     assert "Triage cancelled after 50 of 360 orders: no result is shown" in cancelled
     done = views.run_status_html("fr", finished={"total": 5, "as_of": "2026-11-26 10:00",
                                                  "seconds": 0.04, "changed": 1})
-    assert "1 ligne est devenue à vérifier" in done
+    assert "Au moment du tri, 1 ligne s&#x27;est ajoutée aux lignes à vérifier" in done
     assert views.run_status_html("fr") == ""
 
 
@@ -816,7 +856,6 @@ def test_moments_and_sizes():
     assert views.moment_text("2026-12-18", "fr") == "18/12/2026"
     assert views.moment_text("2026-11-30T08:00", "en") == "2026-11-30 08:00"
     assert views.moment_text("", "fr") == "" and views.moment_text("soon", "fr") == "soon"
-    assert views.line_number(0) == 2
     assert views.file_size(64 * 1024 * 1024, "fr") == "64 Mo"
 
 
@@ -858,7 +897,8 @@ def test_a_french_page_shows_the_readers_row_and_file_messages_in_french():
              "24/11/2026 or 24/11/2026 09:00)")
     text, in_french = why_text(error, "fr")
     assert in_french and "n'est pas une date" in text and "is not a date" not in text
-    assert why_text(error, "en") == (error, True)
+    # the page names the column by its label (the file's code stays in the CLI's files)
+    assert why_text(error, "en") == ("Ship date" + error.removeprefix("shipped_at"), True)
     import html as html_lib
 
     from conftest import widget_html
@@ -873,3 +913,23 @@ def test_a_french_page_shows_the_readers_row_and_file_messages_in_french():
     odd = file_message_html("bulk_triage.upload.unreadable", {"name": "x.csv"}, "fr",
                             tone="error", detail="x.csv: something no template knows")
     assert "something no template knows" in odd and "en anglais" in odd
+
+
+def test_the_download_section_names_the_rules_and_calendar_versions():
+    """A new ``holidays`` release can move a deadline: the page says which calendar and
+    which knowledge base the result was computed with, and the Excel file keeps both."""
+    import io
+
+    import openpyxl
+
+    from tpop_kb.workdays import calendar_version
+
+    app = BulkTriageApp(lang="fr")
+    assert "tpop-download-versions" not in app.download_intro.value
+    triaged(app, "v.csv", b"order_id,shipped_at\nV-1,2026-11-20 09:00\n")
+    intro = app.download_intro.value
+    assert knowledge().version in intro and calendar_version() in intro
+    assert "feuille « à propos »" in intro
+    book = openpyxl.load_workbook(io.BytesIO(app.download_xlsx.click()), read_only=True)
+    about = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
+    assert calendar_version() in about.values() and knowledge().version in about.values()

@@ -36,6 +36,7 @@ from .messages import Msg, message
 from .text import INVISIBLE_CLASS, visible
 
 if TYPE_CHECKING:  # pandas is imported on first use only
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "cell_text",
     "column_for",
     "ColumnMapping",
+    "file_lines",
     "map_columns",
     "normalize_frame",
     "normalize_key",
@@ -394,8 +396,16 @@ class OrderTable:
     @property
     def raw(self) -> pd.DataFrame:
         if self._raw is not None and not _is_frame(self._raw):
+            lines = self.lines
             self._raw = self._raw.to_pandas()
+            self._raw.attrs["lines"] = lines.tolist()
         return self._raw
+
+    @property
+    def lines(self) -> np.ndarray:
+        """Each order's line in the file as a spreadsheet numbers it (the header is line 1;
+        blank rows, taken out, keep their number)."""
+        return file_lines(self._raw, self.rows)
 
     @property
     def orders(self) -> pd.DataFrame:
@@ -432,6 +442,21 @@ class OrderTable:
         from ._arrow import to_numpy
 
         return int((to_numpy(pc.utf8_length(self._orders.column("error"))) > 0).sum())
+
+
+def file_lines(raw: Any, rows: int) -> np.ndarray:
+    """The spreadsheet lines of a reader's rows (``raw``: its frame or Arrow table)."""
+    import numpy as np
+
+    if raw is not None and _is_frame(raw):
+        found = raw.attrs.get("lines")
+        if found is not None and len(found) == rows:
+            return np.asarray(found, dtype=np.int64)
+    elif raw is not None:
+        found = (raw.schema.metadata or {}).get(b"lines")
+        if found is not None:
+            return np.frombuffer(found, dtype="<i8").astype(np.int64)
+    return np.arange(2, rows + 2, dtype=np.int64)
 
 
 def _is_frame(value: Any) -> bool:
@@ -533,7 +558,13 @@ def cell_text(value: Any) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
+    """The delimiter of the header: the first line with a cell filled (a file may start
+    with blank lines, or with rows of empty cells)."""
+    header = ""
+    for line in io.StringIO(text):
+        if line.strip(" \t,;\r\n\ufeff"):
+            header = line
+            break
     counts = {d: header.count(d) for d in (";", "\t", ",")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -566,6 +597,7 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
     body = [(r + [""] * width)[:width] for _, r in body_lines]
     frame = pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
     frame.attrs["blank_rows"] = blank
+    frame.attrs["lines"] = [line for line, _ in body_lines]
     return frame
 
 
@@ -590,8 +622,9 @@ _NON_SPACE = re.compile(rb"\S")
 
 def _read_csv_fast(data: bytes) -> Any:
     """The common case, read by pyarrow's multithreaded reader into an Arrow table of text
-    cells (blank rows taken out, counted in ``schema.metadata[b"blank_rows"]``); None ->
-    use the careful reader. ``data``: UTF-8, with or without BOM.
+    cells (blank rows taken out, counted in ``schema.metadata[b"blank_rows"]``, the kept
+    rows' spreadsheet lines in ``b"lines"`` when any was); None -> use the careful reader.
+    ``data``: UTF-8, with or without BOM.
 
     Only well-formed files take this path: header on the first line, every row as wide as
     the header (or empty). Anything else (and every error) goes to :func:`_read_csv_text`,
@@ -637,14 +670,19 @@ def _read_csv_fast(data: bytes) -> Any:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
+    import numpy as np
+
     from ._arrow import bools
 
     table = table.rename_columns(_unique_headers([h.strip().lstrip("\ufeff") for h in header]))
     table = table.combine_chunks()
     blank = _blank_rows_arrow(table)
+    metadata = {"blank_rows": str(int(blank.sum()))}
     if blank.any():
         table = table.filter(bools(~blank))
-    return table.replace_schema_metadata({"blank_rows": str(int(blank.sum()))})
+        # the kept rows' lines (the header is line 1), as little-endian int64 bytes
+        metadata["lines"] = (np.flatnonzero(~blank) + 2).astype("<i8").tobytes()
+    return table.replace_schema_metadata(metadata)
 
 
 def _blank_rows_arrow(table: Any) -> Any:
@@ -730,9 +768,10 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     finally:
         book.close()
-    filled = [r for r in rows if any(c is not None and str(c).strip() != "" for c in r)]
-    blank = len(rows) - len(filled)
-    rows = filled
+    numbered = [(line, r) for line, r in enumerate(rows, 1)
+                if any(c is not None and str(c).strip() != "" for c in r)]
+    blank = len(rows) - len(numbered)
+    rows = [r for _, r in numbered]
     if not rows:
         raise OrderFileError(Msg("orders.file", name=name, problem=Msg("orders.sheet_empty")))
     header = [_clean(h) for h in rows[0]]
@@ -742,6 +781,7 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
     body = [[_xlsx_cell(c) for c in (r + [None] * width)[:width]] for r in rows[1:]]
     frame = pd.DataFrame(body, columns=_unique_headers(header), dtype=object)
     frame.attrs["blank_rows"] = blank
+    frame.attrs["lines"] = [line for line, _ in numbered[1:]]
     return frame
 
 

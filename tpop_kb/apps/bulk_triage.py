@@ -73,7 +73,6 @@ from .bulk_triage_views import (
     file_size,
     flag_title,
     invalid_rows_html,
-    line_number,
     mapping_message_html,
     moment_text,
     number,
@@ -90,6 +89,7 @@ from .style import style_widget
 from .transfer import DownloadButton, FileDrop
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -320,6 +320,8 @@ class BulkTriageApp(App):
     def __init__(self, lang: str = "fr", *, background: bool | None = None,
                  **state: Any) -> None:
         self.raw: pd.DataFrame | None = None
+        #: each row's line in the file as a spreadsheet numbers it (header: line 1)
+        self.lines: np.ndarray | None = None
         self.orders: pd.DataFrame | None = None
         self.result: pd.DataFrame | None = None
         #: the orders the result was made from (the page's may have changed since)
@@ -695,6 +697,7 @@ class BulkTriageApp(App):
         try:
             table = read_orders(content, name=name)
             raw, mapping, notes = table.raw, table.mapping, list(table.notes)
+            lines = table.lines
         except OrderFileError as exc:
             try:  # readable, but required columns were not recognised: let staff pick them
                 loose = read_orders(content, name=name, mapping=_AnyColumns({}, []))
@@ -707,9 +710,10 @@ class BulkTriageApp(App):
                     "detail": str(exc),
                 }
                 return
-            raw, notes = loose.raw, list(loose.notes)
+            raw, notes, lines = loose.raw, list(loose.notes), loose.lines
             mapping = map_columns(raw.columns)
         self.raw = raw
+        self.lines = lines
         self.notes = [n for n in notes if not n.startswith("Columns not used")]
         with self.state.hold_trait_notifications():
             self.state.source = name
@@ -726,7 +730,7 @@ class BulkTriageApp(App):
         )
 
     def _clear_file(self) -> None:
-        self.raw = self.orders = self.result = None
+        self.raw = self.orders = self.result = self.lines = None
         with self.state.hold_trait_notifications():
             self.state.source = ""
             self.state.size = 0
@@ -862,7 +866,7 @@ class BulkTriageApp(App):
         orders = orders.reset_index(drop=True)
         shipped = orders["shipped_at"]
         columns: dict[str, Any] = {
-            "row": line_number(0) + np.arange(len(result)),
+            "row": self._lines(len(result)),
             "shipped_at": np.array(
                 [v.strftime(AS_OF_FORMAT) if not pd.isna(v) else "" for v in shipped],
                 dtype=object),
@@ -881,6 +885,14 @@ class BulkTriageApp(App):
         frame["_store_tracking_synced"] = synced.where(synced.notna(), None).to_numpy(
             dtype=object)
         return frame
+
+    def _lines(self, rows: int) -> np.ndarray:
+        """The file's lines of its ``rows`` rows (the reader's; 2, 3... when it gave none)."""
+        import numpy as np
+
+        if self.lines is not None and len(self.lines) == rows:
+            return self.lines
+        return np.arange(2, rows + 2, dtype=np.int64)
 
     def _download_rows(self, filtered: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The result's rows and the file's, all or the table's filtered ones (in the
@@ -1121,17 +1133,16 @@ class BulkTriageApp(App):
         limit = int(self._settings["validation"]["max_listed"])
         mapping = self.column_mapping()
         ids = self.orders["order_id"].astype(str).to_numpy(object)
+        lines = self._lines(len(ids))
         rows = []
         for i in bad[:limit]:
             for column, why in split_errors(str(errors[i])):
                 header = mapping.columns.get(column)
                 value = str(self.raw[header].iat[i]) if header else ""
-                rows.append({"index": i, "order": ids[i], "column": column, "value": value,
-                             "why": why, "error": f"{column}: {why}" if column else why})
-        blank = any(n.endswith("blank row(s) skipped (no value in any column)")
-                    for n in self.notes)
-        return invalid_rows_html(rows, len(bad) - min(len(bad), limit), lang,
-                                 blank_lines=blank)
+                rows.append({"line": int(lines[i]), "order": ids[i], "column": column,
+                             "value": value, "why": why,
+                             "error": f"{column}: {why}" if column else why})
+        return invalid_rows_html(rows, len(bad) - min(len(bad), limit), lang)
 
     def _render_run(self, lang: str) -> None:
         def text(key: str) -> str:
@@ -1246,8 +1257,17 @@ class BulkTriageApp(App):
 
         self.download_buttons.layout.display = None if has_result else "none"
         key = "intro" if has_result else "waiting"
+        versions = ""
+        if has_result:
+            versions = (
+                '<p class="tpop-small tpop-muted tpop-download-versions">'
+                + wording("bulk_triage.download.versions", lang, kb=knowledge().version,
+                          calendar=calendar_version())
+                + "</p>"
+            )
         self.download_intro.value = (
             f'<p class="tpop-muted">{wording(f"bulk_triage.download.{key}", lang)}</p>'
+            + versions
         )
         self.download_format_label.value = wording("bulk_triage.download.format", lang)
         options = [(text(f"formats.{style}"), style) for style in DOWNLOAD_STYLES]

@@ -20,13 +20,11 @@ from ._base import esc, plural, wording
 
 __all__ = [
     "ASSISTANT_PAGE",
-    "HEADER_LINES",
     "assistant_link",
     "changed_rows",
     "file_message_html",
     "file_size",
     "invalid_rows_html",
-    "line_number",
     "moment_text",
     "mapping_message_html",
     "number",
@@ -41,7 +39,6 @@ __all__ = [
 #: The order assistant's page, relative to the bulk page (both are Voila notebooks).
 ASSISTANT_PAGE = "order_assistant.ipynb"
 #: Lines above the first order in a spreadsheet: the header.
-HEADER_LINES = 1
 #: The canonical columns a row's link to the order assistant carries.
 LINK_COLUMNS = (
     "order_id", "shipped_at", "tracking_number", "destination_country", "tracking_status",
@@ -103,11 +100,6 @@ def moment_text(text: str, lang: str) -> str:
         day = f"{text[8:10]}/{text[5:7]}/{text[0:4]}" if lang == "fr" else text[:10]
         return f"{day} {rest}" if rest else day
     return text
-
-
-def line_number(index: int) -> int:
-    """The spreadsheet's line of the ``index``-th order (0-based): the header is line 1."""
-    return index + HEADER_LINES + 1
 
 
 # -- labels -------------------------------------------------------------------------
@@ -238,12 +230,11 @@ def mapping_message_html(
 # -- validation -------------------------------------------------------------------------
 
 
-def invalid_rows_html(
-    rows: Iterable[Mapping[str, Any]], more: int, lang: str, *, blank_lines: bool = False
-) -> str:
-    """The rows to check: each ``{"index", "order", "column", "value", "why", "error"}``
-    (index: 0-based order of the file; column: canonical name or ''; why: the reader's
-    words; error: ``column: why``); ``more``: rows left out."""
+def invalid_rows_html(rows: Iterable[Mapping[str, Any]], more: int, lang: str) -> str:
+    """The rows to check: each ``{"line", "order", "column", "value", "why", "error"}``
+    (line: the row's line in the spreadsheet, the header being line 1; column: canonical
+    name or ''; why: the reader's words; error: ``column: why``); ``more``: rows left
+    out."""
     spec = knowledge().columns["columns"]
     head = "".join(
         f'<th scope="col">{wording(f"bulk_triage.validation.{k}", lang)}</th>'
@@ -265,7 +256,7 @@ def invalid_rows_html(
             why = str(row.get("why") or "")
         english_left |= not translated
         why_lang = "" if translated else ' lang="en"'
-        line = line_number(int(row["index"]))
+        line = int(row["line"])
         body.append(
             f'<tr data-row="{line}" data-column="{esc(column)}">'
             f'<td>{line}</td><td>{esc(row.get("order", ""))}</td><td>{esc(label)}</td>'
@@ -279,8 +270,6 @@ def invalid_rows_html(
             + "</p>"
         )
     notes = [wording("bulk_triage.validation.row_help", lang)]
-    if blank_lines:
-        notes.append(wording("bulk_triage.validation.row_help_blank", lang))
     if english_left and lang != "en":
         notes.append(wording("bulk_triage.upload.reader_language", lang))
     note = f'<p class="tpop-small tpop-muted tpop-row-help">{" ".join(notes)}</p>'
