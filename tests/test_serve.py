@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _voila import free_port  # benchmarks/ is on the path (tests/conftest.py)
 
 from tpop_kb import serve as serving
 from tpop_kb.cli import main
@@ -96,12 +96,6 @@ def test_the_cli_passes_options_after_the_double_dash(monkeypatch, capsys):
     assert "y" * 40 not in last
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def process_free(dry_run: str) -> bool:
     """The command serves the wheel's pages and settings, nothing of the repository's."""
     for path in (ROOT / "notebooks", ROOT / "config", ROOT / "data"):
@@ -145,7 +139,7 @@ def test_an_installed_wheel_serves_the_pages_outside_the_repository(tmp_path):
     where = subprocess.run([str(scripts / "tpop-kb"), "serve", "--dry-run"], cwd=outside,
                            env=env, capture_output=True, text=True, check=True).stdout
     assert str(site_packages / "tpop_kb" / "site" / "notebooks") in where, where
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "voila.log", "wb")  # noqa: SIM115 - closed below
     assert process_free(where)
     process = subprocess.Popen([str(scripts / "tpop-kb"), "serve", "--port", str(port)],

@@ -259,7 +259,7 @@ def format_datetime(value: dt.datetime, lang: str) -> str:
 
 
 def tracking_status_words(status: str | None, lang: str) -> str:
-    """The tracking status in words ('en transit', 'livré'); '' when not known.
+    """The tracking status in words ('en cours d'acheminement', 'livré'); '' when not known.
 
     Words come from ``tracking_statuses`` in ``data/replies.yaml``; a status without
     words there is written as its code, underscores as spaces.

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -89,12 +88,6 @@ class VoilaServer(str):
     def log(self) -> str:
         """Everything the server wrote so far (stdout and stderr)."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _answers(url: str) -> bool:
@@ -199,6 +192,18 @@ def open_voila_page(
             f"Page text:\n{text[:2000]}\nVoila log:\n{server.log()[-4000:]}"
         )
     return page
+
+
+_OVERFLOW_JS = """() => {
+  const app = document.querySelector('.tpop-app');
+  return [document.documentElement.scrollWidth - window.innerWidth,
+          app ? app.scrollWidth - app.clientWidth : 0];
+}"""
+
+
+def overflows(page: Any) -> bool:
+    """Whether the page or its app card is wider than the window (a horizontal scroll bar)."""
+    return any(extra > 0 for extra in page.evaluate(_OVERFLOW_JS))
 
 
 def save_screenshot(page: Any, name: str, full_page: bool = False) -> Path:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +23,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug import Response
 
-from .conftest import REPO, START_TIMEOUT_S, VoilaServer, _answers, _free_port, _stop
+from .conftest import START_TIMEOUT_S, VoilaServer
 
 pytestmark = pytest.mark.browser
 
@@ -150,28 +148,17 @@ def la_poste() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def live_server(la_poste, tmp_path_factory) -> Iterator[VoilaServer]:
-    """A Voila server of its own whose kernels have live status on."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("voila-live") / "voila.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "JUPYTER_PLATFORM_DIRS": "1",
-           "LAPOSTE_OKAPI_KEY": KEY, "LAPOSTE_API_URL": la_poste.url_for("/suivi/v2")}
-    command = [sys.executable, "-m", "voila", "notebooks", "--Voila.ip=127.0.0.1",
-               f"--port={port}", "--no-browser"]
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.DEVNULL,
-                                   stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
-    server = VoilaServer(f"http://127.0.0.1:{port}/", log_path, process)
+def live_server(la_poste) -> Iterator[VoilaServer]:
+    """A Voila server of its own (the one launcher) whose kernels have live status on."""
+    from _voila import voila  # benchmarks/ is on the path (tests/conftest.py)
+
+    env = {"TPOP_KB_NOTEBOOKS": None, "LAPOSTE_OKAPI_KEY": KEY,
+           "LAPOSTE_API_URL": la_poste.url_for("/suivi/v2")}
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _answers(server.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Voila did not start:\n{server.log()}")
-            time.sleep(0.25)
-        yield server
-    finally:
-        _stop(process)
+        with voila(copy=False, env=env, start_timeout=START_TIMEOUT_S) as started:
+            yield VoilaServer(f"{started}/", started.log_path, started.process)
+    except SystemExit as exc:  # did not start: the end of its log
+        pytest.fail(str(exc))
 
 
 def test_live_la_poste_status_never_holds_the_answer(page, live_server, screenshot):

@@ -12,6 +12,8 @@ from tpop_kb import knowledge
 from tpop_kb.apps.knowledge_explorer import FLAG_PREFIX
 from tpop_kb.diagram import question_numbers
 
+from .conftest import overflows
+
 pytestmark = pytest.mark.browser
 
 NO_OVERFLOW = """() => {
@@ -81,7 +83,7 @@ def test_knowledge_explorer_narrow_window(page, open_app, screenshot):
     page.set_viewport_size({"width": 420, "height": 900})
     open_app(page, "knowledge.ipynb", selector=".tpop-knowledge-explorer")
     expect(page.locator(".tpop-kb-version")).to_be_visible()
-    assert all(overflow <= 0 for overflow in page.evaluate(NO_OVERFLOW))
+    assert not overflows(page)
     screenshot(page, "knowledge_explorer-narrow")
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from _voila import free_port  # benchmarks/ is on the path (tests/conftest.py)
 from playwright.sync_api import expect
 
 from .conftest import (
@@ -38,7 +39,6 @@ from .conftest import (
     START_TIMEOUT_S,
     VoilaServer,
     _answers,
-    _free_port,
     _stop,
     open_voila_page,
     save_screenshot,
@@ -137,7 +137,7 @@ def start_shared_server(
     ``token`` goes in TPOP_KB_TOKEN; None lets the recipe generate one, read back from
     the first line it prints.
     """
-    port = _free_port()
+    port = free_port()
     log_path = workdir / f"serve-shared-{port}.log"
     env = {
         k: v

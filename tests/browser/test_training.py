@@ -10,14 +10,9 @@ from playwright.sync_api import expect
 from tpop_kb import knowledge
 from tpop_kb.scenarios import run, scenarios
 
+from .conftest import overflows
+
 pytestmark = pytest.mark.browser
-
-NO_OVERFLOW = """() => {
-  const app = document.querySelector('.tpop-app');
-  return [document.documentElement.scrollWidth - window.innerWidth,
-          app.scrollWidth - app.clientWidth];
-}"""
-
 
 def pick_scenario(page, scenario_id: str) -> None:
     index = list(scenarios()).index(scenario_id) + 1  # option 0 is "random"
@@ -113,7 +108,7 @@ def test_training_narrow_window(page, open_app, screenshot):
     page.set_viewport_size({"width": 420, "height": 900})
     open_app(page, "training.ipynb", selector=".tpop-training")
     expect(page.locator(".tpop-answer:visible").first).to_be_visible()
-    assert all(overflow <= 0 for overflow in page.evaluate(NO_OVERFLOW))
+    assert not overflows(page)
     screenshot(page, "training-narrow")
 
 

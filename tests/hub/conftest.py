@@ -25,7 +25,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,7 +34,11 @@ from typing import Any
 
 import pytest
 import requests
-from browser.conftest import CHROMIUM_ARGS, SYSTEM_CHROMIUM, VIEWPORT
+from _voila import free_port  # benchmarks/ is on the path (tests/conftest.py)
+from browser.conftest import (  # Chromium as the browser tests launch it
+    browser_context_args,  # noqa: F401 (a fixture)
+    browser_type_launch_args,  # noqa: F401 (a fixture)
+)
 
 REPO = Path(__file__).resolve().parents[2]
 HUB_CONFIG = REPO / "config" / "hub" / "jupyterhub_config.py"
@@ -55,12 +58,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.hub)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def hub_packages() -> None:
@@ -204,7 +201,7 @@ def start_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         activity_interval_s: int = 300,
     ) -> Hub:
         state = tmp_path_factory.mktemp("hub")
-        port = _free_port()
+        port = free_port()
         password = secrets.token_urlsafe(18)
         env = {
             **os.environ,
@@ -212,8 +209,8 @@ def start_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
             "TPOP_HUB_USERS": ",".join(users),
             "TPOP_HUB_IP": "127.0.0.1",
             "TPOP_HUB_PORT": str(port),
-            "TPOP_HUB_API_PORT": str(_free_port()),
-            "TPOP_HUB_PROXY_API_PORT": str(_free_port()),
+            "TPOP_HUB_API_PORT": str(free_port()),
+            "TPOP_HUB_PROXY_API_PORT": str(free_port()),
             "TPOP_HUB_STATE": str(state),
             "TPOP_HUB_CHP": chp,
             "TPOP_HUB_IDLE_TIMEOUT": str(idle_timeout_s),
@@ -255,29 +252,6 @@ def start_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
 @pytest.fixture(scope="module")
 def hub(start_hub: Callable[..., Hub]) -> Hub:
     return start_hub()
-
-
-# ---------------------------------------------------------------------------
-# Chromium (the launch arguments of tests/browser/conftest.py)
-# ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], playwright: Any
-) -> dict[str, Any]:
-    args = {**browser_type_launch_args, "args": list(CHROMIUM_ARGS)}
-    if "channel" not in args and "executable_path" not in args:
-        if SYSTEM_CHROMIUM.exists():
-            args["executable_path"] = str(SYSTEM_CHROMIUM)
-        elif Path(playwright.chromium.executable_path).exists():
-            args["executable_path"] = playwright.chromium.executable_path
-    return args
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "viewport": dict(VIEWPORT), "locale": "fr-FR"}
 
 
 def voila_processes(name: str) -> list[int]:
