@@ -195,6 +195,7 @@ bench: $(VENV)/.installed-test browser
 	$(BIN)/python benchmarks/pages.py --write
 	$(BIN)/python benchmarks/pages.py --write --preheat
 	$(BIN)/python benchmarks/load.py --write
+	$(BIN)/python benchmarks/capacity.py --write
 	$(BIN)/python benchmarks/dask_bench.py --write
 
 # -- cleaning ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 GOALS = Path(__file__).resolve().parent / "goals.json"
 START, END = "<!-- goals:start (written by benchmarks/_results.py) -->", "<!-- goals:end -->"
 #: the order of the benchmarks in the table
-ORDER = ("bulk", "bulk-realistic", "pages", "pages-preheated", "load", "dask")
+ORDER = ("bulk", "bulk-realistic", "pages", "pages-preheated", "load", "capacity", "dask")
 
 
 def write_section(heading: str, report: str) -> None:

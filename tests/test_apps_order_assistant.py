@@ -925,3 +925,26 @@ def test_the_french_page_shows_field_errors_in_french():
     assert "« 31/02/2026 » n'est pas une date" in french and "is not a date" not in french
     english = html_lib.unescape(errors_section(decision, "en"))
     assert "'31/02/2026' is not a date" in english
+
+
+def test_the_warm_up_answers_a_sample_order_and_only_in_a_kernel(caplog, monkeypatch):
+    """The kernel's first answer is prepared in the background (calendar, Arrow, reply
+    templates); here, outside a kernel, the page does not start it, and the warm-up itself
+    answers the sample file's first shipped order without failing."""
+    import logging
+
+    from tpop_kb.apps import order_assistant as oa
+
+    assert oa.start_warm_up() is False  # pytest's process is no Jupyter kernel
+    calls = []
+    monkeypatch.setattr("tpop_kb.answer.answer", lambda text, *a: calls.append(text) or {})
+    with caplog.at_level(logging.DEBUG, logger=oa.__name__):
+        oa._warm_up()
+    assert not [r for r in caplog.records if "warm-up failed" in r.message]
+    assert len(calls) == 1 and "shipped_at" in calls[0].splitlines()[0]
+    shipped = calls[0].splitlines()[1].split(",")[1]
+    assert shipped.strip(), "the sample order used is a shipped one"
+    monkeypatch.undo()
+    with caplog.at_level(logging.DEBUG, logger=oa.__name__):
+        oa._warm_up()
+    assert not [r for r in caplog.records if "warm-up failed" in r.message]

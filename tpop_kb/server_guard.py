@@ -275,10 +275,11 @@ class GuardedKernelManager(AsyncMappingKernelManager):
         "(half of it, at kernel_budget_mib a kernel); 0: no cap.",
     )
     kernel_budget_mib = traitlets.Int(
-        400,
+        100,
         config=True,
         help="Memory counted for one kernel when the total cap comes from the machine's "
-        "memory (a bulk page holding a 64 MiB file uses 300-400 MiB).",
+        "memory: an order assistant after use is about 85 MB PSS (benchmarks/RESULTS.md); "
+        "a bulk page holding a 64 MiB file uses 300-400 MiB, in the half left over.",
     )
 
     def __init__(self, **kwargs: Any) -> None:

@@ -68,13 +68,19 @@ c.Voila.tornado_settings.update({"xsrf_cookie_kwargs": {"samesite": "Lax"}})
 # Kernels (tpop_kb/server_guard.py, GuardedKernelManager): a kernel's environment never
 # holds the token (JUPYTER_TOKEN, TPOP_KB_TOKEN and any variable holding it are left out;
 # QUERY_STRING and VOILA_REQUEST_URL lose their token and _xsrf); a client address holds
-# 10 pages at most, and the server as many as half its memory allows at 400 MiB a page
+# 10 pages at most, and the server as many as half its memory allows at 100 MiB a page
 # (-1); beyond, a clear page (429 / 503) instead of a new kernel. Behind a reverse proxy
 # every visitor has the proxy's address: raise the per-visitor cap or set it to 0.
 c.VoilaConfiguration.multi_kernel_manager_class = "tpop_kb.server_guard.GuardedKernelManager"
 c.GuardedKernelManager.max_kernels_per_visitor = 10
 c.GuardedKernelManager.max_kernels_total = -1
-c.GuardedKernelManager.kernel_budget_mib = 400
+# 100 MiB a page: an order assistant kernel after use measured 81-85 MB PSS with 25, 50
+# and 100 of them open (benchmarks/RESULTS.md, "What one machine holds"), rounded up.
+# Most open pages are order assistants; the cap counts half the memory only, so the other
+# half is the headroom for the few pages that grow (a bulk page holding a 64 MiB file:
+# 300-400 MiB). At 400 MiB a page, 24 GiB capped the server at 30 pages, a third of what
+# its memory holds; at 100 MiB it is 120 (on two cores the CPU limits before that).
+c.GuardedKernelManager.kernel_budget_mib = 100
 
 # -- preheated kernels (off unless `--preheat_kernel=True` is given) --------------------
 # `make serve-shared VOILA_ARGS="--preheat_kernel=True --pool_size=N"` keeps N kernels

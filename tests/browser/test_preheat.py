@@ -164,10 +164,9 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
 
 def _query_socket_status(server: SharedServer, kernel_id: str, token: str | None) -> int:
     """The HTTP status of a websocket request for a kernel's visitor query."""
+    from _kernel_client import ws_url
     from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
-
-    from .kernel_client import ws_url
 
     headers = {"Authorization": f"token {token}"} if token else {}
     try:
@@ -187,7 +186,7 @@ def test_the_visitor_query_reaches_their_kernel_only(
 ) -> None:
     import uuid
 
-    from .kernel_client import environ_of
+    from _kernel_client import environ_of
 
     # Anyone asking for a kernel's query is refused, with the token or without: only
     # the kernel itself (with the key it was started with) may listen. The old endpoint
@@ -215,7 +214,7 @@ def test_the_visitor_query_reaches_their_kernel_only(
 
     # The kernel that refills the pool carries nothing of this visitor: not their link
     # (Voila put it in the next kernel's VOILA_REQUEST_URL), not the token.
-    from .kernel_client import kernel_pid
+    from _kernel_client import kernel_pid
 
     def refill_pids() -> list[int]:
         found = re.findall(r"Kernel started: ([0-9a-f-]{36})", probed.log())

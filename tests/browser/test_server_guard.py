@@ -4,7 +4,7 @@ What a browser cannot do, a script can: open a kernel websocket with the legacy
 protocol, send malformed frames, overwrite a widget's synced traits, open pages without
 end, guess tokens. Each test starts from a real `make serve-shared` on loopback (see
 tests/browser/test_shared_server.py) and drives it with a scripted websocket or HTTP
-client (tests/browser/kernel_client.py); docs/security.md lists each threat with its
+client (benchmarks/_kernel_client.py); docs/security.md lists each threat with its
 test. Loopback has many addresses: a client bound to 127.0.0.2 or 127.0.0.3 is another
 visitor to the server (which tells visitors apart by address).
 """
@@ -24,10 +24,10 @@ from typing import Any
 import nbformat
 import pytest
 import websockets
+from _kernel_client import KernelClient, environ_of, kernel_pid, rss_mib, ws_url
 from websockets.sync.client import connect
 
 from .conftest import NOTEBOOKS, _stop
-from .kernel_client import KernelClient, environ_of, kernel_pid, rss_mib, ws_url
 from .test_shared_server import (
     TEST_VOILA_ARGS,
     SharedServer,

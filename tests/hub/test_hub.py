@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import requests
-from browser.kernel_client import environ_of, kernel_pid
+from _kernel_client import environ_of, kernel_pid
 from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
 from playwright.sync_api import expect
 from websockets.exceptions import ConnectionClosed, InvalidStatus

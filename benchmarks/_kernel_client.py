@@ -1,10 +1,15 @@
-"""A scripted kernel-websocket client: what a token holder can send without a browser.
+"""A scripted kernel-websocket client: what a page's JavaScript (or a token holder) sends.
 
 ``KernelClient(server, kernel_id)`` opens ``/api/kernels/<id>/channels`` with the v1
 protocol (``v1.kernel.websocket.jupyter.org``), as Voila's page does, and sends and reads
 Jupyter messages: widget ``comm_msg`` updates and custom messages with binary buffers,
-``request_states`` on ``jupyter.widget.control``... Used by the tests of the shared
-server's guards (tests/browser/test_server_guard.py, tests/browser/test_preheat.py).
+``request_states`` on ``jupyter.widget.control``... :func:`widget_by_class` and
+:func:`widget_by_description` find a widget's model among the states.
+
+Used by the capacity benchmark (benchmarks/capacity.py: simulated staff on the order
+assistant), the tests of the shared server's guards (tests/browser/test_server_guard.py,
+tests/browser/test_preheat.py) and the hub's (tests/hub/test_hub.py). It lives with the
+benchmarks, as benchmarks/_voila.py does; tests/conftest.py puts benchmarks/ on the path.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ V1 = "v1.kernel.websocket.jupyter.org"
 
 
 def ws_url(server: Any, path: str) -> str:
-    return str(server).replace("http://", "ws://", 1) + path.lstrip("/")
+    """The websocket URL of ``path`` on ``server`` (a base URL, with or without its
+    trailing slash)."""
+    return str(server).replace("http://", "ws://", 1).rstrip("/") + "/" + path.lstrip("/")
 
 
 def _pack(obj: Any) -> bytes:
@@ -36,8 +43,12 @@ def _pack(obj: Any) -> bytes:
 class KernelClient:
     """A v1 kernel websocket, authenticated with the server's token."""
 
-    def __init__(self, server: Any, kernel_id: str, token: str | None = None) -> None:
+    def __init__(
+        self, server: Any, kernel_id: str, token: str | None = None, keep: bool = True
+    ) -> None:
+        """``keep=False``: messages read are returned, not kept in ``received`` (long runs)."""
         token = token if token is not None else server.token
+        self.keep = keep
         self.session = f"probe-{uuid.uuid4().hex}"
         self.ws = connect(  # noqa: SIM115 (closed by close())
             ws_url(server, f"api/kernels/{kernel_id}/channels?session_id={self.session}"),
@@ -102,7 +113,8 @@ class KernelClient:
                     "buffers": parts[4:],
                 }
             got.append(msg)
-            self.received.append(msg)
+            if self.keep:
+                self.received.append(msg)
             if until is not None and until(msg):
                 break
         return got
@@ -144,6 +156,22 @@ class KernelClient:
             {"comm_id": model_id, "data": {"method": "custom", "content": content}},
             buffers=list(buffers),
         )
+
+
+def widget_by_class(states: dict[str, dict[str, Any]], css_class: str) -> str:
+    """The model id of the widget carrying ``css_class`` (``add_class``) among ``states``."""
+    found = [mid for mid, state in states.items() if css_class in state.get("_dom_classes", ())]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} widgets carry the class {css_class!r}")
+    return found[0]
+
+
+def widget_by_description(states: dict[str, dict[str, Any]], description: str) -> str:
+    """The model id of the widget (a button, ...) whose description is ``description``."""
+    found = [mid for mid, state in states.items() if state.get("description") == description]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} widgets are described {description!r}")
+    return found[0]
 
 
 def kernel_pid(kernel_id: str) -> int | None:
