@@ -214,6 +214,21 @@ def save_screenshot(page: Any, name: str, full_page: bool = False) -> Path:
     return path
 
 
+def full_screenshot(page: Any, name: str) -> Path:
+    """The whole page as ``docs/screenshots/<name>.png``: the viewport grows to the
+    height of Voila's scrolling cell area, then comes back."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "Math.max(document.documentElement.scrollHeight,"
+        " (document.querySelector('#rendered_cells') || document.body).scrollHeight)"
+    )
+    page.set_viewport_size({"width": size["width"], "height": int(height) + 20})
+    page.wait_for_timeout(300)
+    path = save_screenshot(page, name)
+    page.set_viewport_size(size)
+    return path
+
+
 @pytest.fixture
 def open_app(voila_server: VoilaServer) -> Callable[..., Any]:
     """``open_app(page, "index.ipynb", selector=".tpop-app")``: see :func:`open_voila_page`."""

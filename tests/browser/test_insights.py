@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 from tpop_kb import knowledge
 from tpop_kb.apps._base import wording
 
-from .conftest import START_TIMEOUT_S, VoilaServer, open_voila_page
+from .conftest import START_TIMEOUT_S, VoilaServer, full_screenshot, open_voila_page
 
 pytestmark = pytest.mark.browser
 
@@ -196,20 +196,6 @@ def stat(page, key: str) -> int:
     return int(value.inner_text())
 
 
-def full_screenshot(page, screenshot, name: str) -> Path:
-    """The whole page: the viewport grows to the height of Voila's scrolling cell area."""
-    size = page.viewport_size
-    height = page.evaluate(
-        "Math.max(document.documentElement.scrollHeight,"
-        " (document.querySelector('#rendered_cells') || document.body).scrollHeight)"
-    )
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 20})
-    page.wait_for_timeout(300)
-    path = screenshot(page, name)
-    page.set_viewport_size(size)
-    return path
-
-
 # ---------------------------------------------------------------------------
 # Tests
 # ---------------------------------------------------------------------------
@@ -260,7 +246,7 @@ def test_an_answer_and_a_flag_appear_on_the_insights_page(page, recording_server
     item.locator(".tpop-ins-draft summary").click()
     expect(item.locator(".tpop-ins-draft pre")).to_contain_text("destination_country: DE")
     expect(item.locator(".tpop-ins-draft pre")).to_contain_text("outcome: TODO")
-    full_screenshot(page, screenshot, "insights")
+    full_screenshot(page, "insights")
     assert page.tpop_errors == []
     log = recording_server.log()
     assert "Traceback" not in log and ORDER_ID not in log and "could not record" not in log

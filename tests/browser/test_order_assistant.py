@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tpop_kb.postal import destination_post_url
+
+from .conftest import full_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -108,20 +109,6 @@ def paste(page, text: str) -> None:
     page.locator(".tpop-order-input textarea").fill(text)
 
 
-def full_screenshot(page, screenshot, name: str) -> Path:
-    """The whole page: the viewport grows to the height of Voila's scrolling cell area."""
-    size = page.viewport_size
-    height = page.evaluate(
-        "Math.max(document.documentElement.scrollHeight,"
-        " (document.querySelector('#rendered_cells') || document.body).scrollHeight)"
-    )
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 20})
-    page.wait_for_timeout(300)
-    path = screenshot(page, name)
-    page.set_viewport_size(size)
-    return path
-
-
 def test_every_outcome_from_pasted_orders(page, open_app, screenshot, voila_server):
     open_app(page, PAGE, selector=".tpop-order-assistant")
     expect(page.locator(".tpop-hero h1")).to_have_text("Assistant commande")
@@ -162,7 +149,7 @@ def test_every_outcome_from_pasted_orders(page, open_app, screenshot, voila_serv
         if code == "check_destination_post":
             expect(card.locator(".tpop-caveat")).to_be_visible()
             expect(card.locator(".tpop-contact-from")).to_contain_text("dans 15 jours")
-            full_screenshot(page, screenshot, "order_assistant_fr")
+            full_screenshot(page, "order_assistant_fr")
         if code == "contact_tpop":
             support = page.locator('.tpop-draft:has([data-to="tpop"]) .tpop-draft-text textarea')
             value = support.input_value()
@@ -253,7 +240,7 @@ def test_deep_link_in_english_and_copy(page, open_app, screenshot, voila_server)
     draft = page.locator(".tpop-draft-text textarea").first
     assert draft.input_value().startswith("Hello,")
     assert "after Tuesday 24 November 2026 at 15:00" in draft.input_value()
-    full_screenshot(page, screenshot, "order_assistant_en")
+    full_screenshot(page, "order_assistant_en")
 
     # Copy: the button copies the textarea as edited, through the browser's clipboard.
     draft.fill(draft.input_value() + "\nAnna, customer care")
@@ -303,12 +290,12 @@ def test_narrow_window(page, open_app, screenshot):
     assert overflow <= 0
     box = page.locator(".tpop-outcome").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 420
-    path = full_screenshot(page, screenshot, "order_assistant_narrow")
+    path = full_screenshot(page, "order_assistant_narrow")
     assert path.stat().st_size > 10_000
     assert re.search(r"2026-12-11", page.locator(".tpop-contact-from").inner_text())
     page.get_by_role("button", name="English").click()
     expect(page.locator(".tpop-draft-for").first).to_have_text("To the customer · in English")
-    full_screenshot(page, screenshot, "order_assistant_narrow_en")
+    full_screenshot(page, "order_assistant_narrow_en")
 
 
 # ---------------------------------------------------------------------------
@@ -413,7 +400,7 @@ def test_print_gives_the_answer_and_the_drafts_on_a4(page, open_app, screenshot)
     expect(copies).to_have_count(2)
     expect(copies.nth(1)).to_be_visible()
     assert copies.nth(1).inner_text().endswith("Signé : Anna")  # whole, edits included
-    full_screenshot(page, screenshot, "order_assistant_print")
+    full_screenshot(page, "order_assistant_print")
     pdf = page.pdf(format="A4", print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages >= 2, pages  # not one clipped page
