@@ -560,11 +560,14 @@ def cell_text(value: Any) -> str:
 def _sniff_delimiter(text: str) -> str:
     """The delimiter of the header: the first line with a cell filled (a file may start
     with blank lines, or with rows of empty cells)."""
-    header = ""
-    for line in io.StringIO(text):
-        if line.strip(" \t,;\r\n\ufeff"):
-            header = line
+    header, start = "", 0
+    while start < len(text):  # line by line, without copying a big file's text
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip(" \t,;\r\ufeff"):
+            header = text[start:end]
             break
+        start = end + 1
     counts = {d: header.count(d) for d in (";", "\t", ",")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
