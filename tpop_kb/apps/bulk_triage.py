@@ -56,6 +56,7 @@ from ..orders import (
     CANONICAL_COLUMNS,
     ColumnMapping,
     OrderFileError,
+    file_lines,
     map_columns,
     normalize_frame,
     parse_as_of,
@@ -888,11 +889,9 @@ class BulkTriageApp(App):
 
     def _lines(self, rows: int) -> np.ndarray:
         """The file's lines of its ``rows`` rows (the reader's; 2, 3... when it gave none)."""
-        import numpy as np
-
         if self.lines is not None and len(self.lines) == rows:
             return self.lines
-        return np.arange(2, rows + 2, dtype=np.int64)
+        return file_lines(None, rows)
 
     def _download_rows(self, filtered: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The result's rows and the file's, all or the table's filtered ones (in the
