@@ -18,7 +18,7 @@ from capacity import (  # benchmarks/ is on the path (tests/conftest.py)
     s10,
 )
 
-from tpop_kb.postal import check_tracking_number
+from tpop_kb.tracking import check_tracking_number
 
 
 def test_every_paste_gets_an_answer_card_naming_its_order(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ from tpop_kb.charts import (
     outcome_counts_chart,
     outcome_counts_figure,
 )
-from tpop_kb.orders import country_name
+from tpop_kb.countries import country_name
 from tpop_kb.triage import OUTCOMES
 
 AS_OF = dt.datetime(2026, 11, 26, 10, 0)

@@ -30,7 +30,7 @@ from tpop_kb.laposte import (
     live_enabled,
     live_status,
 )
-from tpop_kb.postal import s10_check_digit
+from tpop_kb.tracking import s10_check_digit
 
 KEY = "okapi-test-key-7f3a9c"
 BASE = "/suivi/v2"

@@ -4,6 +4,7 @@ another's private names (README, "Architecture")."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tpop_kb"
@@ -115,3 +116,50 @@ def test_private_attributes_of_other_modules_are_not_used():
                     and not node.attr.startswith("__")):
                 offences.append(f"{name}:{node.lineno} uses {node.value.id}.{node.attr}")
     assert not offences, offences
+
+
+README = PACKAGE.parent / "README.md"
+
+
+def _layers() -> list[tuple[str, set[str]]]:
+    """The README's architecture block, top layer first: (layer, modules)."""
+    text = README.read_text(encoding="utf-8")
+    block = text[text.index("## Architecture"):]
+    block = block[block.index("```") + 3:]
+    block = block[block.index("\n") + 1: block.index("```")]
+    modules = _modules()
+    layers = []
+    for line in block.splitlines():
+        words = re.sub(r"\([^)]*\)", " ", line).split()
+        if not words:
+            continue
+        names = set()
+        for word in words[1:]:
+            if word == "apps/*":
+                names |= {m for m in modules if m.startswith("tpop_kb.apps")}
+            elif f"tpop_kb.{word}" in modules:
+                names.add(f"tpop_kb.{word}")
+            else:
+                raise AssertionError(f"README architecture names {word!r}: no such module")
+        layers.append((words[0], names))
+    return layers
+
+
+def test_readme_layers_list_every_module_once():
+    listed = [m for _, names in _layers() for m in names]
+    assert len(listed) == len(set(listed)), "a module is in two layers"
+    missing = set(_modules()) - set(listed) - {"tpop_kb"}  # the public API re-exports
+    assert not missing, f"modules missing from the README's layers: {sorted(missing)}"
+
+
+def test_imports_point_down_the_readme_layers():
+    modules = _modules()
+    level = {m: depth for depth, (_, names) in enumerate(_layers()) for m in names}
+    upward = []
+    for name, path in modules.items():
+        if name == "tpop_kb":
+            continue
+        for source, _, line in _imports(name, path, modules):
+            if source in level and level[source] < level[name]:
+                upward.append(f"{name}:{line} imports {source} (a layer above)")
+    assert not upward, upward

@@ -14,20 +14,13 @@ from hypothesis import strategies as st
 from tpop_kb.orders import (
     OrderFileError,
     map_columns,
-    normalize_key,
     order_from_record,
-    parse_country,
     parse_datetime,
     parse_value,
     read_orders,
 )
 
 HEADER = "order_id,shipped_at,tracking_number,destination_country,tracking_status\n"
-
-
-def test_normalize_key():
-    assert normalize_key("N° de Commande") == normalize_key("n de commande") == "ndecommande"
-    assert normalize_key("Date d'expédition") == "datedexpedition"
 
 
 @pytest.mark.parametrize(
@@ -73,22 +66,6 @@ def test_dates(text, expected):
 def test_bad_dates_say_why(text):
     with pytest.raises(ValueError, match="is not a date"):
         parse_datetime(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "code"),
-    [("BE", "BE"), ("be", "BE"), ("Belgium", "BE"), ("Belgique", "BE"), ("Allemagne", "DE"),
-     ("Germany", "DE"), ("Pays-Bas", "NL"), ("Royaume-Uni", "GB"), ("États-Unis", "US"),
-     ("Etats-Unis", "US"), ("United States", "US"), ("UK", "GB"), ("Suisse", "CH"),
-     ("france", "FR"), ("Espagne", "ES")],
-)
-def test_countries(text, code):
-    assert parse_country(text) == code
-
-
-def test_unknown_country():
-    with pytest.raises(ValueError, match="not a known country"):
-        parse_country("Atlantis")
 
 
 @pytest.mark.parametrize(

@@ -15,19 +15,21 @@ from conftest import wording_leaves as leaves
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tpop_kb.countries import iso_countries
 from tpop_kb.knowledge import KnowledgeBase, KnowledgeError, data_dir, ui_text
 from tpop_kb.postal import (
     HOME_COUNTRY,
     Operator,
-    check_tracking_number,
     destination_post,
     destination_post_url,
     destination_post_urls,
-    iso_countries,
-    load_number_shapes,
     load_operators,
-    number_shapes,
     operators,
+)
+from tpop_kb.tracking import (
+    check_tracking_number,
+    load_number_shapes,
+    number_shapes,
     s10_check_digit,
     tracking_number_states,
 )

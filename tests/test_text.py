@@ -12,7 +12,7 @@ from tpop_kb import order_from_record, read_orders, triage_order
 from tpop_kb.apps._base import esc
 from tpop_kb.paste import parse_paste
 from tpop_kb.replies import drafts
-from tpop_kb.text import INVISIBLE_CLASS, visible
+from tpop_kb.text import INVISIBLE_CLASS, clean, normalize_key, shorten, visible
 
 AS_OF = dt.datetime(2026, 11, 26, 10, 0)
 RLO, LRI, PDI, ZWSP, ALM = "\u202e", "\u2066", "\u2069", "\u200b", "\u061c"
@@ -81,3 +81,18 @@ def test_reply_drafts_and_pages_never_carry_an_override():
             assert not HIDDEN.search(draft.text), draft.text
             assert "TP-1087" in draft.text or "{order_id}" not in draft.text
     assert esc(f"<b>{RLO}gpj.exe</b>") == "&lt;b&gt;gpj.exe&lt;/b&gt;"
+
+
+def test_normalize_key():
+    assert normalize_key("N° de Commande") == normalize_key("n de commande") == "ndecommande"
+    assert normalize_key("Date d'expédition") == "datedexpedition"
+
+
+def test_clean_folds_spaces_and_drops_invisible_characters():
+    assert clean(None) == "" and clean(float("nan")) == ""
+    assert clean("  LA\u00a0123\u202f456 \u202e ") == "LA 123 456"
+
+
+def test_shorten():
+    assert shorten("abc", 5) == "abc"
+    assert shorten("abcdefgh", 5) == "abcd…" and len(shorten("x" * 100)) == 60

@@ -26,14 +26,8 @@ from .orders import (
     order_from_record,
     read_orders,
 )
-from .postal import (
-    Operator,
-    TrackingCheck,
-    check_tracking_number,
-    destination_post,
-    destination_post_url,
-    operators,
-)
+from .postal import Operator, destination_post, destination_post_url, operators
+from .tracking import TrackingCheck, check_tracking_number
 from .triage import (
     OUTCOMES,
     OUTPUT_COLUMNS,

@@ -292,7 +292,7 @@ def country_figure(
     import pandas as pd
     from matplotlib import rc_context
 
-    from .orders import country_name
+    from .countries import country_name
 
     codes = pd.Series(countries.to_numpy(dtype=object), dtype=object).fillna("")
     outcomes = pd.Series(result["outcome"].to_numpy(dtype=object), dtype=object)

@@ -42,7 +42,7 @@ from urllib.parse import quote
 from .knowledge import KnowledgeBase, KnowledgeError, knowledge, ui_text
 from .messages import message as render
 from .messages import translate
-from .postal import normalise_tracking_number, tracking_number_states
+from .tracking import normalise_tracking_number, tracking_number_states
 from .workdays import PARIS
 
 if TYPE_CHECKING:

@@ -3,8 +3,8 @@
 Staff have CSV files with ``,`` ``;`` or tab, in UTF-8 (with or without BOM) or
 cp1252 (French Excel), ``.xlsx`` workbooks, and records typed or pasted by hand.
 Headers and values are matched against the alias table in ``data/columns.yaml``
-(case-, accent- and punctuation-insensitive). Country names come from the
-Unicode CLDR through Babel, in English and French.
+(case-, accent- and punctuation-insensitive); countries are read by
+:mod:`tpop_kb.countries`.
 
 Nothing is dropped: every input row gives one canonical row, and a value that
 cannot be read is kept as it was with a message in the ``error`` column naming
@@ -23,7 +23,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,9 +30,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .countries import parse_country
 from .knowledge import knowledge
 from .messages import Msg, message
-from .text import INVISIBLE_CLASS, visible
+from .text import INVISIBLE_CLASS, clean, normalize_key, shorten
 
 if TYPE_CHECKING:  # pandas is imported on first use only
     import numpy as np
@@ -50,13 +50,11 @@ __all__ = [
     "file_lines",
     "map_columns",
     "normalize_frame",
-    "normalize_key",
     "Order",
     "order_from_record",
     "OrderFileError",
     "OrderTable",
     "parse_as_of",
-    "parse_country",
     "parse_datetime",
     "parse_value",
     "read_orders",
@@ -92,22 +90,6 @@ class OrderFileError(ValueError):
 # ---------------------------------------------------------------------------
 
 
-def normalize_key(text: Any) -> str:
-    """``"N° de Commande "`` -> ``"ndecommande"``: case, accents, spaces and punctuation out."""
-    decomposed = unicodedata.normalize("NFKD", str(text)).casefold()
-    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
-
-
-def _clean(value: Any) -> str:
-    """A cell as text: None/NaN -> '', invisible and control characters out
-    (:func:`tpop_kb.text.visible`), non-breaking and repeated spaces folded, ends stripped."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:  # NaN
-        return ""
-    return " ".join(visible(value).replace("\u00a0", " ").replace("\u202f", " ").split())
-
-
 @lru_cache(maxsize=1)
 def _column_aliases() -> dict[str, str]:
     table: dict[str, str] = {}
@@ -135,36 +117,6 @@ def _value_aliases() -> dict[str, dict[str, str]]:
     return table
 
 
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    """normalized name or code -> ISO 3166 alpha-2, from CLDR (en, fr) and data/columns.yaml."""
-    from babel import Locale
-
-    table: dict[str, str] = {}
-    for lang in ("en", "fr"):
-        for code, name in Locale.parse(lang).territories.items():
-            if len(code) == 2 and code.isalpha() and code not in (
-                    "EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"):
-                table.setdefault(normalize_key(name), code)
-                table.setdefault(normalize_key(code), code)
-    for code, aliases in (knowledge().columns.get("countries") or {}).items():
-        for alias in aliases:
-            table[normalize_key(alias)] = str(code)
-    return table
-
-
-def country_name(code: str, lang: str = "en") -> str:
-    """The everyday name of a country (CLDR), e.g. ``country_name('BE', 'fr') == 'Belgique'``."""
-    from babel import Locale
-
-    return Locale.parse(lang).territories.get(code, code)
-
-
-def country_codes() -> list[str]:
-    """Every ISO 3166 alpha-2 code the reader knows, sorted."""
-    return sorted(set(_countries().values()))
-
-
 #: The moment a ship date without a time stands for: the end of that day. It is the
 #: cautious reading: the activation window ends as late as it can, so a customer is
 #: never told too early that tracking should work (days are counted by date and do not
@@ -188,7 +140,7 @@ def parse_datetime(text: Any) -> dt.datetime | None:
         return text.replace(tzinfo=None, microsecond=0)
     if isinstance(text, dt.date):
         return dt.datetime.combine(text, END_OF_DAY)
-    value = _clean(text)
+    value = clean(text)
     if not value:
         return None
     serial = _EXCEL_SERIAL.fullmatch(value)
@@ -203,7 +155,7 @@ def parse_datetime(text: Any) -> dt.datetime | None:
         except ValueError:
             continue
         return moment if "%H" in fmt else dt.datetime.combine(moment.date(), END_OF_DAY)
-    raise ValueError(message("orders.not_a_date", value=_short(value)))
+    raise ValueError(message("orders.not_a_date", value=shorten(value)))
 
 
 def parse_as_of(text: Any) -> dt.datetime | None:
@@ -229,17 +181,6 @@ def _max_length(column: str) -> int:
     return int(knowledge().columns["columns"][column].get("max_length") or 0)
 
 
-def parse_country(text: Any) -> str | None:
-    """An ISO code or an English/French country name -> ISO alpha-2; '' -> None."""
-    value = _clean(text)
-    if not value:
-        return None
-    code = _countries().get(normalize_key(value))
-    if code is None:
-        raise ValueError(message("orders.unknown_country", value=_short(value)))
-    return code
-
-
 def parse_value(column: str, text: Any) -> str:
     """A tracking status, claim or store-sync value -> its canonical word.
 
@@ -247,21 +188,12 @@ def parse_value(column: str, text: Any) -> str:
     Raises ValueError naming the accepted values.
     """
     table = _value_aliases()[column]
-    value = _clean(text)
+    value = clean(text)
     found = table.get(normalize_key(value))
     if found is None:
         accepted = ", ".join(knowledge().columns["values"][column])
-        raise ValueError(message("orders.unknown_value", value=_short(value), accepted=accepted))
+        raise ValueError(message("orders.unknown_value", value=shorten(value), accepted=accepted))
     return found
-
-
-def _short(value: str, limit: int = 60) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------------------
-# One order
-# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -281,10 +213,10 @@ class Order:
 def _parse_field(column: str, raw: Any) -> Any:
     """One raw value -> canonical value; raises ValueError('...') without the column name."""
     if column == "order_id" or column == "tracking_number":
-        value = _clean(raw)
+        value = clean(raw)
         limit = _max_length(column)
         if limit and len(value) > limit:
-            raise ValueError(message("orders.too_long", value=_short(value), length=len(value),
+            raise ValueError(message("orders.too_long", value=shorten(value), length=len(value),
                                      limit=limit))
         return value.replace(" ", "") if column == "tracking_number" and value else value
     if column == "shipped_at":
@@ -777,7 +709,7 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
     rows = [r for _, r in numbered]
     if not rows:
         raise OrderFileError(Msg("orders.file", name=name, problem=Msg("orders.sheet_empty")))
-    header = [_clean(h) for h in rows[0]]
+    header = [clean(h) for h in rows[0]]
     while header and not header[-1]:
         header.pop()
     width = len(header)
@@ -906,7 +838,7 @@ def _duplicate_notes(order_ids: Any) -> list[str]:
         return []
     pairs = sorted(zip(repeated.field("values").to_pylist(), repeated.field("counts").to_pylist(),
                        strict=True), key=lambda pair: -pair[1])  # most repeated first, stable
-    shown: Any = ", ".join(f"'{_short(str(k), 30)}' ×{v}" for k, v in pairs[:5])
+    shown: Any = ", ".join(f"'{shorten(str(k), 30)}' ×{v}" for k, v in pairs[:5])
     if len(pairs) > 5:
         shown = Msg("orders.and_more", shown=shown, count=len(pairs) - 5)
     return [message("orders.repeated_ids", count=len(pairs), shown=shown)]

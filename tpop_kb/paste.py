@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .countries import parse_country
 from .knowledge import knowledge
 from .orders import (
     CANONICAL_COLUMNS,
@@ -59,15 +60,13 @@ from .orders import (
     OrderFileError,
     column_for,
     map_columns,
-    normalize_key,
     order_from_record,
-    parse_country,
     parse_datetime,
     parse_value,
     time_given,
 )
-from .postal import number_shapes
-from .text import visible
+from .text import normalize_key, visible
+from .tracking import number_shapes
 from .workdays import PARIS, now_paris
 
 __all__ = [
@@ -223,7 +222,7 @@ def find_tracking_numbers(text: str) -> list[str]:
     UPU S10 (two letters, nine digits, two letters: ``LA123456785FR``, also written
     ``LA 123 456 785 FR``) and the other shapes of ``data/postal.yaml`` (Colissimo's
     ``6A12345678901``). Whether the check digit is right is for
-    :func:`tpop_kb.postal.check_tracking_number` to say, not this function.
+    :func:`tpop_kb.tracking.check_tracking_number` to say, not this function.
     """
     hits: list[tuple[int, str]] = [
         (match.start(), "".join(match.groups()).upper()) for match in _S10.finditer(text)

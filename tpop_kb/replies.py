@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .countries import country_name
 from .knowledge import LANGUAGES, KnowledgeBase, KnowledgeError, knowledge, line_of
-from .orders import country_name, time_given
+from .orders import time_given
 from .postal import destination_post, destination_post_url
 from .text import visible
 from .triage import la_poste_url

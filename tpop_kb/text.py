@@ -18,9 +18,10 @@ Technical Report #36 (security considerations: invisible and control characters)
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
-__all__ = ["INVISIBLE_CLASS", "visible"]
+__all__ = ["INVISIBLE_CLASS", "clean", "normalize_key", "shorten", "visible"]
 
 #: The characters :func:`visible` removes, as a character class that both Python's ``re``
 #: and Arrow's RE2 run (real characters, not escapes): C0 controls but the whitespace ones
@@ -50,3 +51,25 @@ def visible(value: Any) -> str:
     if text.isascii() and text.isprintable():
         return text
     return _CONTROL_SPACE.sub(" ", _INVISIBLE.sub("", text))
+
+
+def clean(value: Any) -> str:
+    """A cell as text: None/NaN -> '', invisible and control characters out
+    (:func:`visible`), non-breaking and repeated spaces folded, ends stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    return " ".join(visible(value).replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def normalize_key(text: Any) -> str:
+    """``"N° de Commande "`` -> ``"ndecommande"``: case, accents, spaces and punctuation out
+    (how headers, values and country names are matched against their aliases)."""
+    decomposed = unicodedata.normalize("NFKD", str(text)).casefold()
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def shorten(value: str, limit: int = 60) -> str:
+    """``value`` cut to ``limit`` characters with an ellipsis (a value quoted in a message)."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"

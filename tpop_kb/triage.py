@@ -61,14 +61,8 @@ from typing import TYPE_CHECKING, Any
 
 from .knowledge import Node, Tree, knowledge
 from .orders import Order, canonical_table
-from .postal import (
-    HOME_COUNTRY,
-    TRACKING_STATES,
-    destination_post_url,
-    destination_post_url_array,
-    quote_numbers,
-    tracking_number_state_codes,
-)
+from .postal import HOME_COUNTRY, destination_post_url, destination_post_url_array, quote_numbers
+from .tracking import TRACKING_STATES, tracking_number_state_codes
 from .workdays import activation_deadlines, now_paris
 
 if TYPE_CHECKING:

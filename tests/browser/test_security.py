@@ -26,7 +26,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tpop_kb.postal import destination_post_url, s10_check_digit
+from tpop_kb.postal import destination_post_url
+from tpop_kb.tracking import s10_check_digit
 from tpop_kb.triage import la_poste_url
 
 pytestmark = pytest.mark.browser

@@ -100,8 +100,9 @@ def validate_data() -> None:
     broken one raises :class:`~tpop_kb.knowledge.KnowledgeError` naming the file and the
     line before the page is built, not in the middle of a triage.
     """
-    from ..postal import number_shapes, operators
+    from ..postal import operators
     from ..replies import replies
+    from ..tracking import number_shapes
 
     knowledge().validate()
     operators()

@@ -122,7 +122,7 @@ def flag_title(code: str, lang: str) -> str:
 
 
 def country_label(code: str, lang: str) -> str:
-    from ..orders import country_name
+    from ..countries import country_name
 
     if not code:
         return wording("bulk_triage.table.unknown_country", lang, plain=True)

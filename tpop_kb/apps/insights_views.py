@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from babel import Locale
-
+from ..countries import country_name
 from ..diagram import tree_svg
 from ..events import edge_uses, scenario_draft
 from ..knowledge import LOCALES, knowledge
@@ -191,7 +190,7 @@ def flags_html(found: dict[str, Any], lang: str) -> str:
 def _country_name(code: str, lang: str) -> str:
     if not code:
         return wording(f"{_K}.unknown_country", lang)
-    return esc(Locale.parse(LOCALES[lang]).territories.get(code, code))
+    return esc(country_name(code, lang))
 
 
 def countries_html(found: dict[str, Any], lang: str) -> str:

@@ -73,20 +73,14 @@ import traitlets
 
 from .. import events
 from ..answer import choice_label
+from ..countries import country_codes, country_name
 from ..knowledge import LOCALES, knowledge
 from ..laposte import LiveStatus, live_enabled, live_status
-from ..orders import (
-    CANONICAL_COLUMNS,
-    country_codes,
-    country_name,
-    normalize_key,
-    order_from_record,
-    parse_as_of,
-    parse_datetime,
-)
+from ..orders import CANONICAL_COLUMNS, order_from_record, parse_as_of, parse_datetime
 from ..paste import PastedOrder, PasteError, parse_paste, parse_record
-from ..postal import check_tracking_number, normalise_tracking_number
 from ..replies import Draft, drafts, replies
+from ..text import normalize_key
+from ..tracking import check_tracking_number, normalise_tracking_number
 from ..triage import Decision, Step, order_facts, triage_order
 from ..workdays import now_paris
 from . import order_assistant_views as views

@@ -17,13 +17,15 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 
 from ..answer import why_text
+from ..countries import country_name
 from ..knowledge import LOCALES, knowledge
 from ..messages import translate
-from ..orders import CANONICAL_COLUMNS, country_name, time_given
-from ..postal import check_tracking_number, destination_post, destination_post_url
+from ..orders import CANONICAL_COLUMNS, time_given
+from ..postal import destination_post, destination_post_url
 from ..replies import Draft
 from ..replies import format_date as format_reply_date
 from ..replies import format_datetime as format_reply_datetime
+from ..tracking import check_tracking_number
 from ..triage import Decision, Step, la_poste_url
 from ..workdays import working_days_between
 from ._base import Html, esc, plural, wording

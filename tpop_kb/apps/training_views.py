@@ -17,9 +17,10 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime
 
+from ..countries import country_name
 from ..diagram import decision_path, tree_svg
 from ..knowledge import LOCALES, Article, Node, Tree
-from ..orders import country_name, map_columns, parse_datetime
+from ..orders import map_columns, parse_datetime
 from ..scenarios import Scenario
 from ..triage import Decision, Step
 from ._base import Html, esc, plural, wording
