@@ -309,3 +309,25 @@ def test_ship_dates_are_read_a_slice_at_a_time(monkeypatch):
     sliced = read_orders(data.encode(), name="d.csv").orders
     assert whole.equals(sliced)
     assert (whole["error"] != "").sum() == 14
+
+
+@pytest.mark.parametrize("where", ["first row", "last row"])
+def test_cp1252_cells_under_an_ascii_header_are_decoded(where):
+    """The fast reader takes a file as UTF-8 without decoding it first: pyarrow checks every
+    cell, so a cp1252 'é' anywhere sends the file to the careful reader, which decodes it."""
+    rows = ["A1,2026-11-20 10:00,LA123456785FR,Belgique,none"] * 3
+    odd = "A9,2026-11-20 10:00,,Sénégal,Livré"
+    rows = [odd, *rows] if where == "first row" else [*rows, odd]
+    data = ("order_id,shipped_at,tracking_number,destination_country,tracking_status\n"
+            + "\n".join(rows) + "\n").encode("cp1252")
+    orders = read_orders(data, name="export.csv").orders
+    found = orders[orders.order_id == "A9"].iloc[0]
+    assert (found.destination_country, found.tracking_status, found.error) == (
+        "SN", "delivered", "")
+    assert len(orders) == 4
+
+
+def test_a_cp1252_header_is_not_read_as_utf8():
+    data = "N° de commande;Date d'expédition;Pays\nA1;20/11/2026;Belgique\n".encode("cp1252")
+    orders = read_orders(data, name="export.csv").orders
+    assert list(orders.order_id) == ["A1"] and list(orders.destination_country) == ["BE"]

@@ -559,17 +559,24 @@ def _read_csv_fast(data: bytes) -> Any:
     """The common case, read by pyarrow's multithreaded reader into an Arrow table of text
     cells (blank rows taken out, counted in ``schema.metadata[b"blank_rows"]``, the kept
     rows' spreadsheet lines in ``b"lines"`` when any was); None -> use the careful reader.
-    ``data``: UTF-8, with or without BOM.
+    ``data``: UTF-8, with or without BOM; bytes that are not UTF-8 (cp1252, UTF-16) give
+    None (pyarrow checks every cell, this function the header), so the caller need not
+    decode a big file first to know.
 
     Only well-formed files take this path: header on the first line, every row as wide as
     the header (or empty). Anything else (and every error) goes to :func:`_read_csv_text`,
     which reads the same cells and explains problems line by line.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     end = data.find(b"\n", start)
     if end < 0:
         return None
-    first_line = data[start:end].decode("utf-8", errors="replace")
+    try:
+        first_line = data[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
     found = _NON_SPACE.search(data, end + 1)
     if not first_line.strip() or found is None:
         return None
@@ -601,7 +608,8 @@ def _read_csv_fast(data: bytes) -> Any:
                                              newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                check_utf8=True),  # a cell that is not UTF-8: the careful reader decodes
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
@@ -772,7 +780,7 @@ def read_orders(
         if kind:
             raise OrderFileError(Msg("orders.file", name=label,
                                      problem=Msg("orders.not_orders", reason=kind)))
-        raw = _read_csv_fast(data) if _is_utf8(data) else None
+        raw = _read_csv_fast(data)  # None when not UTF-8 or not well formed
         if raw is None:  # another encoding, or a file the careful reader must explain
             text, encoding_note = _decode(data)
             if encoding_note:
