@@ -15,6 +15,7 @@ from tpop_kb._arrow import (
     codes_of,
     distinct,
     empty_strings,
+    first_bytes,
     from_numpy,
     scalar,
     strings,
@@ -112,3 +113,12 @@ def test_texts_from_every_kind_of_column():
     assert texts(pd.Series(["x", None], dtype="string[pyarrow]")).to_pylist() == ["x", ""]
     assert texts(np.array(["LA1", None, 5], dtype=object)).to_pylist() == ["LA1", "", "5"]
     assert texts([]).to_pylist() == [] and texts([]).type == pa.string()
+
+
+def test_first_bytes_of_texts_and_slices():
+    values = pa.array(["", "ab", None, " x", "\u00a0", "é", "z"])
+    assert first_bytes(values).tolist() == [256, 97, 256, 32, 0xC2, 0xC3, 122]
+    assert first_bytes(values.slice(1, 3)).tolist() == [97, 256, 32]
+    assert first_bytes(pa.array([], pa.string())).tolist() == []
+    assert first_bytes(pa.array(["", None])).tolist() == [256, 256]
+    assert first_bytes(pa.array(["q"], pa.large_string())).tolist() == [113]

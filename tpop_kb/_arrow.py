@@ -223,14 +223,40 @@ def texts(values: Any) -> pa.Array:
     return pc.fill_null(array.cast(pa.string()), scalar(""))
 
 
+def _offsets_and_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's offsets (one more than its length) and its data bytes, as numpy
+    views of its buffers (no copy of the text)."""
+    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=offset_type)
+    offsets = offsets[values.offset : values.offset + len(values) + 1]
+    data = values.buffers()[2]
+    return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None
+                     else np.zeros(0, dtype=np.uint8))
+
+
 def byte_matrix(values: Any, width: int) -> np.ndarray:
     """The bytes of strings that are all ``width`` bytes long, as an (n, width) uint8
     matrix read from the array's buffers (no copy of the text)."""
     values = one_chunk(values)
     if not len(values):
         return np.zeros((0, width), dtype=np.uint8)
-    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=offset_type)
-    offsets = offsets[values.offset : values.offset + len(values) + 1]
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.reshape(len(values), width)
+    offsets, data = _offsets_and_bytes(values)
+    return data[offsets[0] : offsets[-1]].reshape(len(values), width)
+
+
+def first_bytes(values: Any) -> np.ndarray:
+    """Each string's first byte as an int16 numpy array, 256 for an empty string or a null
+    (read from the array's buffers: no copy of the text)."""
+    values = one_chunk(values)
+    n = len(values)
+    out = np.full(n, 256, dtype=np.int16)
+    if not n:
+        return out
+    offsets, data = _offsets_and_bytes(values)
+    starts = offsets[:-1]
+    filled = offsets[1:] > starts
+    if values.null_count:
+        filled &= ~_nulls(values)
+    rows = np.flatnonzero(filled)
+    out[rows] = data[starts[rows]]
+    return out

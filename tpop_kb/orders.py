@@ -633,21 +633,34 @@ def _blank_rows_arrow(table: Any) -> Any:
     import numpy as np
     import pyarrow.compute as pc
 
-    from ._arrow import SPACE_CLASS, from_numpy, to_numpy, where_distinct
+    from ._arrow import SPACE_CLASS, first_bytes, from_numpy, to_numpy
 
-    space = re.compile(SPACE_CLASS)
     blank = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
         column = _one_chunk(column)
-        # only a cell that is empty or starts with a space can be blank: test the rest in C++
-        first = pc.utf8_slice_codeunits(column, 0, 1)
-        blank &= where_distinct(first, lambda c: c == "" or space.fullmatch(c) is not None)
+        # only a cell that is empty or starts with a space can be blank: its first byte
+        # (read from the buffers) is none, ASCII whitespace or the start of a non-ASCII
+        # character (U+00A0, U+2003…); the few such cells are tested exactly in C++
+        first = first_bytes(column)
+        blank &= _may_start_blank()[first]
         rows = np.flatnonzero(blank)
         if not len(rows):
             break
         spaces = pc.match_substring_regex(column.take(from_numpy(rows)), "^" + SPACE_CLASS + "*$")
         blank[rows] = to_numpy(spaces)
     return blank
+
+
+@lru_cache(maxsize=1)
+def _may_start_blank() -> Any:
+    """First byte (256: an empty cell) -> may the cell be whitespace only?"""
+    import numpy as np
+
+    table = np.zeros(257, dtype=bool)
+    table[[256, *b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "]] = True
+    table[0x80:256] = True
+    return table
+
 
 
 def _unique_headers(headers: list[str]) -> list[str]:
