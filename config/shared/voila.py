@@ -57,9 +57,10 @@ c.Voila.identity_provider_class = "tpop_kb.server_guard.SharedIdentityProvider"
 c.SharedIdentityProvider.failed_logins_allowed = 10
 c.SharedIdentityProvider.failed_login_window_s = 60
 # The sign-in cookie: HttpOnly (jupyter_server's default), SameSite=Lax (not sent with
-# another site's forms or scripts), Secure when the server is reached over TLS, and
-# valid for a working day, not 30 days. Behind a TLS reverse proxy (the server itself
-# then sees plain HTTP) add VOILA_ARGS=--IdentityProvider.secure_cookie=True.
+# another site's forms or scripts), and valid for a working day, not 30 days. Voila 0.5
+# cannot serve TLS itself and trusts no X-Forwarded-Proto header: behind a TLS reverse
+# proxy add VOILA_ARGS=--IdentityProvider.secure_cookie=True, which makes the cookie
+# Secure (docs/security.md, "Plain HTTP"; tests/browser/test_server_guard.py).
 COOKIE_HOURS = 10
 c.IdentityProvider.cookie_options = {"samesite": "Lax", "expires_days": COOKIE_HOURS / 24}
 c.IdentityProvider.get_secure_cookie_kwargs = {"max_age_days": COOKIE_HOURS / 24}

@@ -8,6 +8,9 @@
   value in the repository or the temp directory, and nothing in the server log; the
   page's file input lets go of the file once it is sent.
 - Two browser sessions at once never see each other's orders.
+- No page (every notebook of notebooks/) asks anything of another server (issue 12).
+- Bidirectional, zero-width and control characters pasted or uploaded reach no field,
+  answer, reply draft (as copied), result table or download (issue 12).
 """
 
 from __future__ import annotations
@@ -444,7 +447,17 @@ def test_two_sessions_never_share_data(browser, browser_context_args, open_app, 
 # ---------------------------------------------------------------------------
 
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
-PAGES = ("index.ipynb", ASSISTANT, BULK, "training.ipynb", "knowledge.ipynb")
+#: every notebook of notebooks/ (checked below), with the element that shows it is built
+PAGES = {
+    "index.ipynb": ".tpop-landing",
+    ASSISTANT: ".tpop-order-assistant",
+    BULK: ".tpop-bulk .tpop-upload .tpop-choose-file",
+    "training.ipynb": ".tpop-training",
+    "knowledge.ipynb": ".tpop-knowledge-explorer",
+    "insights.ipynb": ".tpop-insights",
+    # the analysts' reading notebook (for JupyterLab), which Voila serves too
+    "analyst_guide.ipynb": "#rendered_cells .jp-OutputArea-output",
+}
 
 
 def test_no_page_asks_anything_of_another_server(
@@ -468,11 +481,12 @@ def test_no_page_asks_anything_of_another_server(
             outside.append(url)
             route.abort()
 
+    assert sorted(PAGES) == sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
     context.route("**/*", guard)
     try:
-        for name in PAGES:
+        for name, selector in PAGES.items():
             page = context.new_page()
-            open_app(page, name)
+            open_app(page, name, selector=selector)
             page.wait_for_load_state("networkidle", timeout=LONG_MS)
             external = page.eval_on_selector_all(
                 "link[href], script[src]",
@@ -490,3 +504,127 @@ def test_no_page_asks_anything_of_another_server(
         context.close()
     assert outside == [], outside
     assert len(seen) > 20  # the guard saw the pages' own requests
+
+
+# ---------------------------------------------------------------------------
+# Invisible characters never reach a field, the answer, a reply or a download (issue 12)
+# ---------------------------------------------------------------------------
+
+#: bidirectional override, embedding and isolates, zero-width space, left-to-right mark,
+#: byte order mark, and control characters (BEL, ESC, DEL, a C1 control)
+SPOOF = ("\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200e", "\ufeff",
+         "\x07", "\x1b", "\x7f", "\x9b")
+#: the same characters once URL-encoded (a link built from a value that kept them)
+SPOOF_ENCODED = ("%E2%80%AE", "%E2%80%AA", "%E2%81%A6", "%E2%81%A9", "%E2%80%8B",
+                 "%E2%80%8E", "%EF%BB%BF", "%07", "%1B", "%7F", "%C2%9B")
+#: what openpyxl can write into a cell (no C0 control character)
+SPOOF_XLSX = tuple(c for c in SPOOF if c >= "\x7f")
+
+
+def _spoofed(text: str, chars: tuple[str, ...] = SPOOF, offset: int = 0) -> str:
+    """``text`` with one of ``chars`` after every character."""
+    return "".join(ch + chars[(i + offset) % len(chars)] for i, ch in enumerate(text))
+
+
+def _spoofs_in(text: str) -> list[str]:
+    found = [f"U+{ord(c):04X}" for c in SPOOF if c in text]
+    return found + [e for e in SPOOF_ENCODED if e in text.upper()]
+
+
+def test_invisible_characters_never_reach_a_field_an_answer_or_a_reply(
+    page, open_app, voila_server
+):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"],
+                                   origin=voila_server.url.rstrip("/"))
+    number = s10(31415926)
+    order_id = "BIDI-7731"
+    text = (f"Order id: {_spoofed(order_id)}\nShipped at: 2026-11-20 15:00\n"
+            f"Tracking number: \u2066{_spoofed(number, offset=3)}\u2069\n"
+            f"Country: {_spoofed('Belgique', offset=5)}\nStatus: none\u202e\u200b\x07\n")
+    assert len(_spoofs_in(text)) == len(SPOOF)  # every character is in the paste
+    open_app(page, f"{ASSISTANT}?as_of=2026-11-20T16:00&lang=en",
+             selector=".tpop-order-assistant")
+    paste(page, text, order_id)  # the field holds the id without the characters
+    expect(page.locator(".tpop-field-tracking-number input")).to_have_value(number)
+    page.click(".tpop-triage-button")
+    answer_to_the_end(page, order_id)
+    card = page.locator(".tpop-outcome").first
+    expect(card.locator(".tpop-laposte-link")).to_contain_text(number)
+    expect(card.locator(".tpop-destination-link")).to_be_visible()  # Belgique was read
+
+    fields = page.evaluate(
+        "Array.from(document.querySelectorAll('input, textarea, select'))"
+        ".filter(e => !e.closest('.tpop-order-input')).map(e => e.value)"
+    )
+    assert any(order_id in v for v in fields) and any(number in v for v in fields)
+    assert [v for v in fields if _spoofs_in(v)] == []
+    html = card.evaluate("e => e.innerHTML")
+    assert order_id in html and number in html
+    assert _spoofs_in(html) == [] and _spoofs_in(card.inner_text()) == []
+    # the reply drafts, as the copy buttons copy them
+    drafts = page.locator(".tpop-draft")
+    expect(drafts.first).to_be_visible(timeout=TIMEOUT)
+    copied = []
+    for css in ("button.tpop-copy", "button.tpop-copy-other"):
+        buttons = page.locator(f".tpop-draft {css}")
+        for i in range(buttons.count()):
+            page.evaluate("navigator.clipboard.writeText('')")
+            buttons.nth(i).click()
+            page.wait_for_function("navigator.clipboard.readText().then(t => t !== '')",
+                                   timeout=10_000)
+            copied.append(page.evaluate("navigator.clipboard.readText()"))
+    assert len(copied) >= 2 and any(order_id in c for c in copied), copied
+    assert [c[:80] for c in copied if _spoofs_in(c)] == []
+    assert page.tpop_errors == []
+
+
+def test_invisible_characters_never_reach_the_bulk_table_or_its_downloads(
+    page, open_app, tmp_path
+):
+    ids = [f"BIDI-{i:04d}" for i in range(6)]
+    numbers = [s10(27182818 + 7 * i) for i in range(6)]
+    header = ["order_id", "shipped_at", "tracking_number", "destination_country",
+              "tracking_status", "customer_name"]
+
+    def rows(chars: tuple[str, ...]) -> list[list[str]]:
+        return [[_spoofed(i, chars, n), "2026-11-20 09:00", _spoofed(num, chars, n + 1),
+                 _spoofed("Belgique", chars, n + 2), _spoofed("in_transit", chars, n),
+                 _spoofed(f"Client {n}", chars, n + 3)]
+                for n, (i, num) in enumerate(zip(ids, numbers, strict=True))]
+
+    source_csv = write_csv(tmp_path / "bidi_orders.csv", header, rows(SPOOF))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows(SPOOF_XLSX):
+        sheet.append(row)
+    source_xlsx = tmp_path / "bidi_orders.xlsx"
+    book.save(source_xlsx)
+    assert all(c in source_csv.read_text(encoding="utf-8") for c in SPOOF)
+
+    open_app(page, BULK, selector=".tpop-bulk .tpop-upload .tpop-choose-file")
+    for source in (source_csv, source_xlsx):
+        upload(page, source)
+        run_triage(page)
+        expect(page.locator(".tpop-table-count")).to_have_attribute("data-shown", str(len(ids)))
+        table = page.locator(".tpop-results").evaluate("e => e.innerHTML")
+        assert all(i in table for i in ids) and numbers[0] in table, source.name
+        shown = page.locator(".tpop-bulk").evaluate("e => e.innerHTML")
+        assert _spoofs_in(shown) == [], source.name
+        downloads = {}
+        for css in (".tpop-download-csv", ".tpop-download-xlsx"):
+            with page.expect_download(timeout=LONG_MS) as info:
+                page.click(f"{css} button")
+            downloads[css] = Path(info.value.path()).read_bytes()
+            info.value.delete()
+        data = downloads[".tpop-download-csv"].decode("utf-8-sig")
+        assert all(i in data for i in ids) and all(n in data for n in numbers), source.name
+        assert _spoofs_in(data) == [], source.name
+        workbook = openpyxl.load_workbook(io.BytesIO(downloads[".tpop-download-xlsx"]),
+                                          read_only=True)
+        cells = [str(v) for r in workbook.worksheets[0].iter_rows(values_only=True)
+                 for v in r if v is not None]
+        workbook.close()
+        assert set(ids) <= set(cells) and set(numbers) <= set(cells), source.name
+        assert [c for c in cells if _spoofs_in(c)] == [], source.name
+    assert page.tpop_errors == []

@@ -346,19 +346,25 @@ def test_failed_sign_ins_are_limited_per_client(guarded: SharedServer) -> None:
     assert "Too many failed sign-ins from 127.0.0.3" in guarded.log()
 
 
+def sign_in_cookies(server: SharedServer, headers: dict[str, str] | None = None) -> list[str]:
+    """The Set-Cookie headers of a first request carrying the token."""
+    connection = http.client.HTTPConnection("127.0.0.1", port_of(server), timeout=30)
+    try:
+        connection.request("GET", f"/voila/tree?token={server.token}", headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+        return response.headers.get_all("Set-Cookie") or []
+    finally:
+        connection.close()
+
+
 def test_the_sign_in_cookie_is_lax_http_only_and_lasts_hours(guarded: SharedServer) -> None:
     status, headers, _ = request_from(
         guarded, "127.0.0.5", f"/voila/tree?token={guarded.token}"
     )
     assert status == 200
-    connection = http.client.HTTPConnection("127.0.0.1", port_of(guarded), timeout=30)
-    try:
-        connection.request("GET", f"/voila/tree?token={guarded.token}")
-        response = connection.getresponse()
-        response.read()
-        cookies = response.headers.get_all("Set-Cookie")
-    finally:
-        connection.close()
+    cookies = sign_in_cookies(guarded)
     login = [c for c in cookies if c.startswith("username-")]
     assert login, cookies
     cookie = login[0]
@@ -371,6 +377,73 @@ def test_the_sign_in_cookie_is_lax_http_only_and_lasts_hours(guarded: SharedServ
     assert 3600 <= left <= 12 * 3600, left
     xsrf = [c for c in cookies if c.startswith("_xsrf=")]
     assert all("SameSite=Lax" in c for c in xsrf), xsrf
+
+
+def test_behind_a_tls_proxy_the_sign_in_cookie_is_secure(
+    guarded: SharedServer, tmp_path: Path
+) -> None:
+    """Voila 0.5 cannot serve TLS itself (its ``listen`` takes no certificate) and does
+    not trust proxy headers: TLS comes from a reverse proxy, and the setting README and
+    docs/security.md give (``--IdentityProvider.secure_cookie=True``) makes the cookie
+    ``Secure``, so that the browser never sends it over plain HTTP."""
+    forged = {"X-Forwarded-Proto": "https", "X-Scheme": "https", "X-Forwarded-Ssl": "on"}
+    plain = [c for c in sign_in_cookies(guarded, forged) if c.startswith("username-")]
+    assert plain and "Secure" not in plain[0], plain  # a client's header changes nothing
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(NOTEBOOKS / "index.ipynb", pages / "index.ipynb")
+    server = start_shared_server(
+        tmp_path, pages, secrets.token_urlsafe(32),
+        f"{TEST_VOILA_ARGS} --IdentityProvider.secure_cookie=True",
+    )
+    try:
+        cookies = sign_in_cookies(server)
+    finally:
+        _stop(server.process)
+    login = [c for c in cookies if c.startswith("username-")]
+    assert login, cookies
+    attributes = {a.strip().split("=")[0].lower() for a in login[0].split(";")[1:]}
+    assert {"secure", "httponly", "samesite"} <= attributes, login[0]
+    assert "SameSite=Lax" in login[0]
+
+
+def test_the_shared_pages_ask_nothing_of_another_server(
+    guarded: SharedServer, browser: Any, browser_context_args: dict[str, Any]
+) -> None:
+    """The `make serve-shared` configuration (the sign-in form, the page list, two pages)
+    with every request to a non-loopback host aborted: none is attempted.
+    (tests/browser/test_security.py checks every page under `make app`'s.)"""
+    from urllib.parse import urlsplit
+
+    from .conftest import open_voila_page
+
+    context = browser.new_context(**browser_context_args)
+    outside: list[str] = []
+    seen: list[str] = []
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        seen.append(url)
+        if url.startswith(("data:", "blob:")) or urlsplit(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    try:
+        page = context.new_page()
+        page.goto(guarded.anonymous("login"), wait_until="networkidle", timeout=60_000)
+        assert page.locator("input[name=password]").count() == 1
+        for name, selector in (("index.ipynb", ".tpop-landing"),
+                               ("bulk_triage.ipynb", ".tpop-bulk .tpop-choose-file")):
+            open_voila_page(page, guarded, name, selector=selector)
+            page.wait_for_load_state("networkidle", timeout=60_000)
+        page.goto(guarded.with_token("voila/tree"), wait_until="networkidle", timeout=60_000)
+    finally:
+        context.close()
+    assert outside == [], outside
+    assert len(seen) > 20  # the guard saw the pages' own requests
 
 
 def test_logout_and_template_paths_answer_clean_pages(guarded: SharedServer) -> None:
