@@ -91,9 +91,11 @@ def test_picking_a_node_shows_both_languages_and_highlights_its_passages(lang, t
             for code in ("en", "fr"):
                 text = tree.fill(node.text[code]).replace("'", "&#x27;")
                 assert text in detail, (node_id, code)
-                for answer in node.answers:
-                    label = tree.answer_label(node, answer, code).replace("'", "&#x27;")
-                    assert label in detail
+            # the answers in the page's language only (not "Yes / Oui")
+            shown = re.findall(r'<tr data-answer="[^"]*"><td>([^<]*)</td>', detail)
+            assert shown == [tree.answer_label(node, answer, lang).replace("'", "&#x27;")
+                             for answer in node.answers], (node_id, shown)
+            assert not any(" / " in label for label in shown)
 
 
 def test_picking_a_flag_shows_its_rule_and_marks_its_node(tree):
@@ -287,3 +289,19 @@ def test_the_views_need_no_widget(kb, tree):
     )
     svg = views.diagram_html(tree, kb, "en", "q_valid")
     assert "is-selectable" in svg and 'aria-pressed="true"' in svg
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_values_worked_out_per_order_are_marked_variables_explained(lang, tree):
+    """No "‹jours depuis l'expédition›" inside a sentence: a short variable ("N", "jour C")
+    marked as such, and a line saying what each one stands for."""
+    app = KnowledgeExplorerApp(lang=lang)
+    for node_id, node in tree.outcomes.items():
+        app.picker.value = node_id
+        detail = app.detail.value
+        assert "‹" not in detail and "{" not in detail, node_id
+        if "{days_since_shipped}" in node.reason[lang]:
+            assert '<var class="tpop-var" data-placeholder="days_since_shipped">N</var>' in detail
+            said = {"fr": "N</var> est le nombre de jours depuis l&#x27;expédition",
+                    "en": "N</var> is the number of days since the order was shipped"}
+            assert said[lang] in detail, node_id

@@ -948,3 +948,61 @@ def test_the_warm_up_answers_a_sample_order_and_only_in_a_kernel(caplog, monkeyp
     with caplog.at_level(logging.DEBUG, logger=oa.__name__):
         oa._warm_up()
     assert not [r for r in caplog.records if "warm-up failed" in r.message]
+
+
+def test_the_article_passages_are_words_never_their_ids():
+    """Under "D'après l'article": the passage's words in the page's language and the
+    article's title; the id only in data-passage."""
+    for lang in ("fr", "en"):
+        app = new_app(lang=lang)
+        paste_and_triage(app, PASTES["contact_tpop"][0])
+        card = app.outcome.value
+        passages = card.split('class="tpop-oa-passages"')[1]
+        ids = re.findall(r'data-passage="([\w-]+)"', passages)
+        assert ids, passages
+        text = re.sub(r"<[^>]+>", " ", passages)
+        article = knowledge().article
+        for pid in ids:
+            assert pid not in text, (lang, pid)
+            assert html.escape(article.passages[pid].in_(lang)) in passages
+
+
+def test_the_languages_are_the_knowledge_bases(monkeypatch):
+    import tpop_kb.apps.order_assistant as module
+
+    assert module._other_lang("fr") == "en" and module._other_lang("en") == "fr"
+    monkeypatch.setattr(module, "LANGUAGES", ("en",))  # one list: a link cannot add one
+    assert new_app(lang="en", query="lang=fr").lang == "en"
+
+
+def test_one_wording_function_on_these_pages():
+    """wording() is the only lookup: no page-level prefix wrapper left."""
+    import inspect
+
+    from tpop_kb.apps import (
+        knowledge_explorer,
+        knowledge_explorer_views,
+        order_assistant,
+        training,
+        training_views,
+    )
+
+    for module in (order_assistant, views, knowledge_explorer, knowledge_explorer_views,
+                   training, training_views):
+        for name in ("_w", "_t", "_text", "_plain", "_P"):
+            assert not hasattr(module, name), (module.__name__, name)
+        source = inspect.getsource(module)
+        assert not re.search(r"\b(?:self\.)?_(?:w|t|text|plain)\(", source), module.__name__
+    assert not hasattr(OrderAssistantApp, "_w")
+
+
+@pytest.mark.parametrize(("lang", "n", "text"), [
+    ("fr", 1, "L'autre passage sur lequel reposent les questions"),
+    ("fr", 3, "Les 3 autres passages sur lesquels reposent les questions"),
+    ("en", 1, "The other passage the questions rest on"),
+    ("en", 2, "The 2 other passages the questions rest on"),
+])
+def test_the_other_passages_are_counted_in_words(lang, n, text):
+    from tpop_kb.apps._base import plural
+
+    assert plural("order_assistant.more_passages", lang, n, plain=True) == text

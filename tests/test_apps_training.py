@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from pathlib import Path
 
@@ -172,7 +173,7 @@ def test_a_replayed_scenario_leaves_the_review():
     app.restart_button.click()
     play(app)
     assert "No scenario to review so far." in page_html(app)
-    assert "1 scenario done (1 without a mistake)" in page_html(app)
+    assert "1 scenario done, without a mistake" in page_html(app)
     assert "(s)" not in page_html(app)
 
 
@@ -418,7 +419,7 @@ def test_the_views_need_no_widget(tree):
         {"q_valid": 1},
         "fr",
     )
-    assert "2 scénarios terminés (dont 1 sans erreur)" in review
+    assert "2 scénarios terminés, dont 1 sans erreur" in review
     assert "Case &lt;A&gt; : erreur sur Q1" in review
     assert views.review_html({}, {}, {}, "en") == ""
     assert "Commencer une nouvelle session ?" in views.confirm_html(1, 2, "fr")
@@ -438,3 +439,48 @@ def test_the_page_style_is_a_real_file():
     for module in (training, training_views):
         source = inspect.getsource(module)
         assert "{ display" not in source and "PAGE_CSS" not in source
+
+
+@pytest.mark.parametrize(
+    ("results", "lang", "said"),
+    [
+        ({"a": (1, 2)}, "fr", "1 scénario terminé, aucun sans erreur"),
+        ({"a": (2, 2)}, "fr", "1 scénario terminé, sans erreur"),
+        ({"a": (2, 2), "b": (1, 2)}, "fr", "2 scénarios terminés, dont 1 sans erreur"),
+        ({"a": (2, 2), "b": (2, 2)}, "fr", "2 scénarios terminés, tous sans erreur"),
+        ({"a": (1, 2)}, "en", "1 scenario done, none without a mistake"),
+        ({"a": (2, 2), "b": (1, 2)}, "en", "2 scenarios done, 1 of them without a mistake"),
+        ({"a": (2, 2), "b": (2, 2)}, "en", "2 scenarios done, all without a mistake"),
+    ],
+)
+def test_the_review_summary_reads_naturally(results, lang, said):
+    from tpop_kb.apps import training_views as views
+
+    review = views.review_html(
+        {k: {"right": r, "total": t, "missed": [] if r == t else [""]}
+         for k, (r, t) in results.items()},
+        {k: k.upper() for k in results}, {}, lang,
+    )
+    assert f"<strong>{said}</strong>" in review
+    assert "dont 0" not in review and "(" not in review.split("<strong>")[1].split("<")[0]
+
+
+def test_the_last_step_does_not_ask_its_question_twice():
+    from tpop_kb.apps import training_views as views
+
+    for lang in ("fr", "en"):
+        above = html.unescape(views.progress_html(True, lang))
+        assert "?" in html.unescape(views.action_html(3, 80, lang))
+        assert "?" not in above, above
+        assert "Dernière étape" in above or "Last step" in above
+
+
+def test_the_new_session_question_sits_by_its_button():
+    app = TrainingApp(lang="fr")
+    play(app)
+    head = app.quiz_head.children
+    assert app.new_session_button in head and app.score in head
+    assert app.quiz.children[list(app.quiz.children).index(app.quiz_head) + 1] is app.confirm
+    assert app.confirm not in app.root.children
+    app.new_session_button.click()
+    assert app.confirm.layout.display == ""

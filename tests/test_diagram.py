@@ -109,6 +109,28 @@ def test_nothing_overlaps_and_everything_fits(lang, tree):
         assert legend[2] + legend[4] <= geo.width
 
 
+def _rect_box(rect: ET.Element) -> tuple[float, float, float, float]:
+    x, y = float(rect.get("x")), float(rect.get("y"))
+    return x, y, x + float(rect.get("width")), y + float(rect.get("height"))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("selected", [None, "q_at_post_office"])
+def test_no_answer_label_lies_on_a_node(lang, selected, tree, kb):
+    """As drawn: every answer label's box (e.g. Q5's "Oui, il attend au bureau de poste…",
+    four lines) is clear of every node's boxes (its ring, number tag and flag badge too)."""
+    root = parse(tree_svg(tree, lang, selected=selected, kb=kb, selectable=True))
+    labels = [_rect_box(g.find(f"{SVG}rect")) for g in groups(root, "tpop-edge-label")]
+    nodes = {g.get("data-node"): [_rect_box(r) for r in g.iter(f"{SVG}rect")]
+             for g in groups(root, "tpop-node")}
+    assert len(labels) == sum(len(n.answers) for n in tree.nodes.values()) and nodes
+    for lx0, ly0, lx1, ly1 in labels:
+        for node_id, rects in nodes.items():
+            for nx0, ny0, nx1, ny1 in rects:
+                apart = lx1 <= nx0 or nx1 <= lx0 or ly1 <= ny0 or ny1 <= ly0
+                assert apart, (lang, node_id, (lx0, ly0, lx1, ly1), (nx0, ny0, nx1, ny1))
+
+
 def test_a_decision_path_is_highlighted(tree):
     decision = run(scenarios()["ghent-day-3-silent"])
     ids = decision_path(decision)

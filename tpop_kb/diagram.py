@@ -61,11 +61,11 @@ ACCENT = "#1f4fd1"
 FADED = "0.4"
 FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
 
-TEXT_SIZE = 12.5
-LINE = 16.0
-TITLE_SIZE = 12.5
-LABEL_SIZE = 11.0
-LABEL_LINE = 13.5
+TEXT_SIZE = 15.0  # shown at about 80 % in the explorer: 12 px and more
+LINE = 19.0
+TITLE_SIZE = 15.0
+LABEL_SIZE = 15.0
+LABEL_LINE = 18.0
 PAD_X, PAD_Y = 11.0, 9.0
 QUESTION_WRAP = 142.0
 OUTCOME_WRAP = 110.0
@@ -74,9 +74,12 @@ MIN_BOX = 96.0
 NODE_GAP = 14.0
 DUMMY_WIDTH = 14.0
 LAYER_GAP = 60.0
+LABEL_CLEAR = 24.0  # the least room above and below an answer label in a layer's gap
 MARGIN = 16.0
 LEGEND_ROW = 30.0
-LEGEND_SIZE = 11.5
+LEGEND_SIZE = 13.5
+TAG_SIZE = 12.5  # a node's number ("Q5") and its remarks badge, on its top edge
+TAG_HEIGHT = 17.0
 LEGEND_PAD = 11.0  # space left and right of a legend label
 
 # Helvetica widths per 1000 em (Arial and Liberation Sans share them).
@@ -417,9 +420,15 @@ def layout(
         x += w + 8
 
     # Vertical positions: layers top-aligned, the gap below each holds the answer labels.
+    # A layer's gap is at least as tall as its tallest answer label, with room above and
+    # below it, so that no label lies on a node (see _label_boxes).
+    label_room = [LAYER_GAP] * len(layers)
+    for edge in edges:
+        layer = boxes[edge.source].layer
+        label_room[layer] = max(label_room[layer], _label_height(edge.label) + LABEL_CLEAR)
     layer_top, layer_height = [], []
     y = (y + LEGEND_ROW + 8) if placed else MARGIN + 8
-    for layer in layers:
+    for index, layer in enumerate(layers):
         height = max((boxes[b].height for b in layer if not boxes[b].dummy), default=0.0)
         layer_top.append(y)
         layer_height.append(height)
@@ -427,8 +436,8 @@ def layout(
             boxes[b].y = y
             if boxes[b].dummy:
                 boxes[b].height = height
-        y += height + LAYER_GAP
-    height = y - LAYER_GAP + MARGIN
+        y += height + label_room[index]
+    height = y - label_room[-1] + MARGIN
     return Layout(
         boxes, edges, layers, layer_top, layer_height, width, height, numbers, placed
     )
@@ -508,6 +517,11 @@ def _on_curve(p0: tuple[float, float], p1: tuple[float, float], t: float) -> tup
     return x, y
 
 
+def _label_height(label: list[str]) -> float:
+    """An answer label's height (its lines, and its padding)."""
+    return LABEL_LINE * len(label) + 6
+
+
 def _label_boxes(geo: Layout) -> dict[tuple[str, str], tuple[float, float, float, float]]:
     """Answer labels: centre on each arrow's first curve, pushed apart when they touch."""
     placed: dict[tuple[str, str], tuple[float, float, float, float]] = {}
@@ -515,7 +529,7 @@ def _label_boxes(geo: Layout) -> dict[tuple[str, str], tuple[float, float, float
     for edge in geo.edges:
         points = _edge_points(geo, edge)
         w = max(_text_width(s, LABEL_SIZE, bold=True) for s in edge.label) + 14
-        h = LABEL_LINE * len(edge.label) + 6
+        h = _label_height(edge.label)
         x, y = _on_curve(points[0], points[1], 0.45)
         source = geo.boxes[edge.source]
         gap_top = source.y + source.height
@@ -729,11 +743,14 @@ def _node_svg(
             f'fill="#ffffff" stroke="{stroke}" stroke-width="{"2.6" if on_path else "1.5"}"/>'
         )
         number = f"Q{numbers.get(node.id, '?')}"
-        tag_w = _text_width(number, 10.5, bold=True) + 10
+        tag_w = _text_width(number, TAG_SIZE, bold=True) + 10
         out.append(
-            f'<rect x="{_fmt(x0 + 8)}" y="{_fmt(y0 - 8)}" width="{_fmt(tag_w)}" height="15" '
-            f'rx="7.5" fill="{ACCENT if on_path else "#5b6675"}"/>'
-            f'<text x="{_fmt(x0 + 8 + tag_w / 2)}" y="{_fmt(y0 + 3.5)}" font-size="10.5" '
+            f'<rect x="{_fmt(x0 + 8)}" y="{_fmt(y0 - TAG_HEIGHT / 2)}" width="{_fmt(tag_w)}" '
+            f'height="{_fmt(TAG_HEIGHT)}" rx="{_fmt(TAG_HEIGHT / 2)}" '
+            f'fill="{ACCENT if on_path else "#5b6675"}"/>'
+            f'<text class="tpop-node-tag" x="{_fmt(x0 + 8 + tag_w / 2)}" '
+            f'y="{_fmt(y0 + TAG_SIZE * 0.36)}" '
+            f'font-size="{_fmt(TAG_SIZE)}" '
             f'font-weight="700" text-anchor="middle" fill="#ffffff">{_e(number)}</text>'
         )
         out.append(
@@ -744,13 +761,15 @@ def _node_svg(
         )
     if flags:
         badge = f"⚑ {len(flags)}"
-        bw = _text_width(badge, 10.5, bold=True) + 10
+        bw = _text_width(badge, TAG_SIZE, bold=True) + 10
         bx = x0 + w - bw - 8
         out.append(
             f'<g class="tpop-flag-badge"><title>{_e(" · ".join(flags))}</title>'
-            f'<rect x="{_fmt(bx)}" y="{_fmt(y0 - 8)}" width="{_fmt(bw)}" height="15" rx="7.5" '
+            f'<rect x="{_fmt(bx)}" y="{_fmt(y0 - TAG_HEIGHT / 2)}" width="{_fmt(bw)}" '
+            f'height="{_fmt(TAG_HEIGHT)}" rx="{_fmt(TAG_HEIGHT / 2)}" '
             f'fill="#fff8e6" stroke="#f2c94c"/>'
-            f'<text x="{_fmt(bx + bw / 2)}" y="{_fmt(y0 + 3.5)}" font-size="10.5" '
+            f'<text x="{_fmt(bx + bw / 2)}" y="{_fmt(y0 + TAG_SIZE * 0.36)}" '
+            f'font-size="{_fmt(TAG_SIZE)}" '
             f'font-weight="700" text-anchor="middle" fill="#8a5a00">{_e(badge)}</text></g>'
         )
     out.append("</g>")

@@ -157,3 +157,58 @@ def test_the_explorer_links_back_to_every_page(page, open_app):
     link = page.locator(".tpop-header a.tpop-home")
     expect(link).to_have_text("← Toutes les pages")
     expect(link).to_have_attribute("href", re.compile(r"^index\.ipynb"))
+
+
+def test_no_raw_code_and_no_two_questions_alike(page, open_app):
+    open_app(page, "knowledge.ipynb", selector=".tpop-knowledge-explorer")
+    tree = knowledge().tree
+    picker = page.locator(".tpop-node-picker select")
+    options = [o.replace("\u00a0", " ")
+               for o in picker.evaluate("s => [...s.options].map(o => o.text)")]
+    questions = [o.split(" · ", 1)[1] for o in options if re.match(r"Q\d+ · ", o)]
+    assert len(questions) == len(tree.questions)
+    assert len(set(questions)) == len(questions), questions
+    for node_id in ("q_activation_window", "q_at_post_office", "contact_tpop"):
+        picker.select_option(index=_index(tree, node_id))
+        detail = page.locator(".tpop-node-detail")
+        expect(detail).to_have_attribute("data-node", node_id)
+        text = page.locator(".tpop-knowledge-explorer").inner_text()
+        assert not re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text), node_id
+        assert "passage(s)" not in text and "‹" not in text and "{" not in text
+        # the answers in French only (not "Yes / Oui")
+        for cell in detail.locator("tbody tr td:first-child").all_inner_texts():
+            assert " / " not in cell and "Yes" not in cell, cell
+    assert page.tpop_errors == []
+
+
+def _index(tree, node_id: str) -> int:
+    items = (sorted(tree.questions, key=lambda n: _number(n)) + list(tree.outcomes)
+             + [FLAG_PREFIX + f for f in tree.flags])
+    return items.index(node_id) + 1
+
+
+def test_the_diagram_and_the_picker_are_readable(page, open_app):
+    """At the default width: diagram text of 12 px or more, the picked question whole."""
+    open_app(page, "knowledge.ipynb", selector=".tpop-knowledge-explorer")
+    tree = knowledge().tree
+    page.locator(".tpop-node-picker select").select_option(index=_index(tree, "q_delivered"))
+    expect(page.locator(".tpop-node-detail")).to_have_attribute("data-node", "q_delivered")
+    smallest = page.evaluate("""() => {
+      const svg = document.querySelector('.tpop-knowledge-explorer svg.tpop-diagram');
+      const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      // a node's words and the answers on the arrows (not the small "Q5" number tags)
+      const sizes = [...svg.querySelectorAll(
+        '.tpop-node > text:not(.tpop-node-tag), .tpop-edge-label text')]
+        .map(t => parseFloat(t.getAttribute('font-size')) * scale);
+      return Math.min(...sizes);
+    }""")
+    assert smallest >= 12, smallest
+    room = page.evaluate("""() => {
+      const select = document.querySelector('.tpop-node-picker select');
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = getComputedStyle(select).font;
+      const text = select.options[select.selectedIndex].text;
+      return [text, ctx.measureText(text).width, select.clientWidth - 32];
+    }""")
+    assert room[0].replace("\u00a0", " ").startswith("Q3 · ") and room[1] <= room[2], room
+    assert page.tpop_errors == []

@@ -327,6 +327,11 @@ def test_keyboard_focus_and_scroll_in_a_narrow_window(page, open_app, screenshot
     expect(title).to_be_focused(timeout=TIMEOUT)
     where = focused(page)
     assert 0 <= where["top"] < where["height"], where  # scrolled into view (was below)
+    # the whole head line ("3. La réponse · Commande TP-5 · Au …") and the title are in view
+    for part in (card.locator(".tpop-outcome-head .tpop-section-title"),
+                 card.locator(".tpop-outcome-order"), title):
+        box = part.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 800, box
     assert where["outline"] != "none" and where["width"] >= 3, where
     screenshot(page, "order_assistant_narrow_answer")
 
@@ -444,3 +449,42 @@ def test_back_and_reload_bring_the_last_answer_back(page, open_app, voila_server
         timeout=60_000)
     # The kernel stored nothing: the server's log does not hold the orders.
     assert "TP-5" not in voila_server.log() and "TP-2" not in voila_server.log()
+
+
+def test_a_ship_date_without_a_time_says_so_and_never_midnight(page, open_app):
+    open_app(page, PAGE + "?as_of=2026-11-26T10:00", selector=".tpop-order-assistant")
+    box = page.locator(".tpop-order-input textarea")
+    box.fill(f"Order id: D1\nShipped at: 2026-10-14\nTracking: {NUMBER}\n"
+             "Status: in transit\nCountry: France")
+    box.press("Control+Enter")
+    note = page.locator(".tpop-outcome .tpop-time-not-given")
+    expect(note).to_contain_text("heure non précisée", timeout=TIMEOUT)
+    expect(page.locator(".tpop-field-shipped-at")).to_contain_text("heure non précisée")
+    shown = page.locator(".tpop-order-assistant").inner_text()
+    assert "00:00" not in shown and "23:59" not in shown
+    assert page.tpop_errors == []
+
+
+def test_the_country_list_has_only_real_countries(page, open_app):
+    open_app(page, PAGE + "?as_of=2026-11-26T10:00", selector=".tpop-order-assistant")
+    options = page.locator(".tpop-field-destination-country select option").all_inner_texts()
+    assert "France" in options and "Belgique" in options, options
+    for fake in ("Pseudo-Accents", "Pseudo-Bidi", "Région inconnue", "Unknown Region"):
+        assert not any(fake in option for option in options), (fake, options)
+
+
+def test_the_as_of_hint_says_now_only_while_following_the_clock(page, open_app):
+    open_app(page, PAGE, selector=".tpop-order-assistant")
+    when = page.locator(".tpop-as-of-when")
+    expect(when).to_have_attribute("data-now", "true", timeout=TIMEOUT)
+    expect(when).to_contain_text("Maintenant, heure de Paris")
+    field = page.locator(".tpop-as-of input")
+    field.fill("2026-11-26T09:30")
+    field.press("Tab")
+    expect(when).to_have_attribute("data-now", "false", timeout=TIMEOUT)
+    expect(when).to_contain_text("Moment saisi")
+    expect(when).not_to_contain_text("Maintenant, heure de Paris")
+    page.click(".tpop-as-of-now")
+    expect(when).to_have_attribute("data-now", "true", timeout=TIMEOUT)
+    expect(when).to_contain_text("Maintenant, heure de Paris")
+    assert page.tpop_errors == []

@@ -156,6 +156,10 @@ def test_new_session_asks_before_it_clears_the_score(page, open_app, screenshot)
     expect(confirm).to_be_visible()
     expect(confirm).to_contain_text("Commencer une nouvelle session ?")
     expect(new_session).to_be_hidden()
+    # the question comes right under the score and its button, not at the page's end
+    head = page.locator(".tpop-quiz-head").bounding_box()
+    asked = confirm.bounding_box()
+    assert 0 <= asked["y"] - (head["y"] + head["height"]) <= 24, (head, asked)
     confirm.scroll_into_view_if_needed()
     screenshot(page, "training-new-session-fr")
     page.get_by_role("button", name="Non, garder mon score").click()
@@ -174,4 +178,18 @@ def test_new_session_asks_before_it_clears_the_score(page, open_app, screenshot)
     expect(feedback).to_have_attribute("data-correct", "false")
     page.locator(".tpop-tr-body").scroll_into_view_if_needed()
     screenshot(page, "training-feedback-en")
+    assert page.tpop_errors == []
+
+
+@pytest.mark.parametrize("scenario_id", ["delivered-store-never-updated"])
+def test_the_case_card_gives_the_order_in_words(page, open_app, scenario_id):
+    open_app(page, "training.ipynb", selector=".tpop-training")
+    pick_scenario(page, scenario_id)
+    facts = page.locator(".tpop-case .tpop-facts")
+    values = facts.locator("td").all_inner_texts()
+    assert values, values
+    for raw in ("delivered", "0", "not received", "oui"):
+        assert raw not in [v.strip() for v in values], (raw, values)
+    expect(facts).to_contain_text("livré")
+    expect(facts).to_contain_text("Non")  # the store's tracking: "0" said in words
     assert page.tpop_errors == []

@@ -36,6 +36,8 @@ from .knowledge_explorer_views import (
 )
 from .style import style_widget
 
+_K = "knowledge_explorer"
+
 __all__ = ["FLAG_PREFIX", "KnowledgeExplorerApp", "KnowledgeExplorerState", "NodeClicks"]
 
 
@@ -177,11 +179,11 @@ class KnowledgeExplorerApp(App):
         self.meta.value = meta_html(self.article, self.kb.version, tree, lang)
         with self._quietly():
             self.picker.options = [
-                (wording("knowledge_explorer.whole_tree", lang, plain=True), "")
+                (wording(f"{_K}.whole_tree", lang, plain=True), "")
             ] + [(item_label(tree, numbers, item, lang), item) for item in self.items]
             self.picker.value = selected
-        self.prev_button.tooltip = wording("knowledge_explorer.previous", lang, plain=True)
-        self.next_button.tooltip = wording("knowledge_explorer.next", lang, plain=True)
+        self.prev_button.tooltip = wording(f"{_K}.previous", lang, plain=True)
+        self.next_button.tooltip = wording(f"{_K}.next", lang, plain=True)
         node_id = selected
         if selected.startswith(FLAG_PREFIX):
             node_id = tree.flags[selected[len(FLAG_PREFIX):]].after

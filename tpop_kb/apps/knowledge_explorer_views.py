@@ -18,6 +18,8 @@ from ..diagram import tree_svg
 from ..knowledge import LOCALES, Article, Flag, KnowledgeBase, Node, Tree
 from ._base import Html, esc, plural, wording
 
+_K = "knowledge_explorer"
+
 __all__ = [
     "FLAG_PREFIX",
     "detail_html",
@@ -36,20 +38,16 @@ LANGS = (("en", "english"), ("fr", "french"))
 KINDS = ("instruction", "rule", "caveat", "tip", "heading", "context")
 
 
-def _w(key: str, lang: str, **values: object) -> Html:
-    return wording(f"knowledge_explorer.{key}", lang, **values)  # type: ignore[return-value]
-
-
 def hero_html(lang: str) -> str:
     return (
-        f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{_w("title", lang)}</h1>'
-        f'<p class="tpop-lead">{_w("lead", lang)}</p></div>'
+        f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{wording(f"{_K}.title", lang)}</h1>'
+        f'<p class="tpop-lead">{wording(f"{_K}.lead", lang)}</p></div>'
     )
 
 
 def home_html(lang: str) -> str:
     """The link back to the landing page, in the header."""
-    return f'<a class="tpop-home" href="index.ipynb">{_w("home", lang)}</a>'
+    return f'<a class="tpop-home" href="index.ipynb">{wording(f"{_K}.home", lang)}</a>'
 
 
 def passage_numbers(article: Article) -> dict[str, int]:
@@ -58,14 +56,14 @@ def passage_numbers(article: Article) -> dict[str, int]:
 
 
 def _passage_name(number: int, lang: str) -> str:
-    return wording("knowledge_explorer.passage_number", lang, plain=True, n=number)
+    return wording(f"{_K}.passage_number", lang, plain=True, n=number)
 
 
 def meta_html(article: Article, version: str, tree: Tree, lang: str) -> str:
     """The article's title, "Updated on" date, counts, source link and knowledge version."""
     updated = format_date(article.updated_on, format="long", locale=LOCALES[lang])
     counts = " · ".join(
-        plural(f"knowledge_explorer.count_{name}", lang, n)
+        plural(f"{_K}.count_{name}", lang, n)
         for name, n in (
             ("passages", len(article.passages)),
             ("questions", len(tree.questions)),
@@ -80,7 +78,7 @@ def meta_html(article: Article, version: str, tree: Tree, lang: str) -> str:
         f'<time datetime="{article.updated_on.isoformat()}">{esc(updated)}</time></span>'
         f'<span class="tpop-muted tpop-small tpop-counts">{counts}</span>'
         f'<a class="tpop-source" href="{esc(article.source_url)}" target="_blank" '
-        f'rel="noopener noreferrer">{_w("source", lang)} ↗</a>'
+        f'rel="noopener noreferrer">{wording(f"{_K}.source", lang)} ↗</a>'
         f'<span class="tpop-version tpop-small tpop-muted">{wording("common.kb_version", lang)}'
         f' <code class="tpop-kb-version">{esc(version)}</code></span>'
         "</section>"
@@ -90,8 +88,9 @@ def meta_html(article: Article, version: str, tree: Tree, lang: str) -> str:
 def diagram_html(tree: Tree, kb: KnowledgeBase, lang: str, selected: str | None) -> str:
     """The tree, every node a button; ``selected`` (a node id) ringed."""
     return (
-        f'<h2 class="tpop-section-title">{_w("diagram_heading", lang)}</h2>'
-        f'<p class="tpop-muted tpop-small tpop-diagram-hint">{_w("diagram_hint", lang)}</p>'
+        f'<h2 class="tpop-section-title">{wording(f"{_K}.diagram_heading", lang)}</h2>'
+        '<p class="tpop-muted tpop-small tpop-diagram-hint">'
+        f'{wording(f"{_K}.diagram_hint", lang)}</p>'
         + tree_svg(tree, lang, selected=selected or None, kb=kb, selectable=True)
     )
 
@@ -112,11 +111,11 @@ def item_short(tree: Tree, numbers: Mapping[str, int], item: str, lang: str) -> 
 def item_label(tree: Tree, numbers: Mapping[str, int], item: str, lang: str) -> str:
     """The picker's label (plain text)."""
     if item.startswith(FLAG_PREFIX):
-        flag = wording("knowledge_explorer.flag", lang, plain=True)
+        flag = wording(f"{_K}.flag", lang, plain=True)
         return f"⚑ {flag} · {item_short(tree, numbers, item, lang)}"
     node = tree.nodes[item]
     if node.is_outcome:
-        outcome = wording("knowledge_explorer.outcome", lang, plain=True)
+        outcome = wording(f"{_K}.outcome", lang, plain=True)
         return f"{outcome} · {item_short(tree, numbers, item, lang)}"
     question = re.sub(r"\s*\([^()]*\)", "", tree.fill(node.text[lang]))
     return f"Q{numbers[item]} · {question}"
@@ -163,9 +162,9 @@ def detail_html(
     )
     return (
         f'<section class="tpop-card tpop-node-detail" data-node="{esc(selected)}">'
-        f"{body}<h3>{_w('cited', lang)}</h3>{quotes}"
+        f"{body}<h3>{wording(f'{_K}.cited', lang)}</h3>{quotes}"
         f'<p class="tpop-muted tpop-small">'
-        f"{plural('knowledge_explorer.cited_count', lang, len(cited))}</p>"
+        f"{plural(f'{_K}.cited_count', lang, len(cited))}</p>"
         "</section>"
     )
 
@@ -175,7 +174,7 @@ def _bilingual(lang: str, render: Callable[[str], str]) -> str:
     first = sorted(LANGS, key=lambda item: item[0] != lang)
     cells = "".join(
         f'<div lang="{code}" class="tpop-lang-{code}"><div class="tpop-lang-tag">'
-        f"{_w(name, lang)}</div>{render(code)}</div>"
+        f"{wording(f'{_K}.{name}', lang)}</div>{render(code)}</div>"
         for code, name in first
     )
     return f'<div class="tpop-bilingual">{cells}</div>'
@@ -190,13 +189,12 @@ def _target_name(tree: Tree, numbers: Mapping[str, int], node_id: str, lang: str
 
 def fact_name(fact: str, lang: str) -> str:
     """What a question asks about, in words (plain text)."""
-    return wording(f"knowledge_explorer.facts.{fact}", lang, plain=True)
+    return wording(f"{_K}.facts.{fact}", lang, plain=True)
 
 
 def _question_html(tree: Tree, numbers: Mapping[str, int], node: Node, lang: str) -> str:
     rows = "".join(
-        f'<tr data-answer="{esc(answer)}"><td>{esc(tree.answer_label(node, answer, "en"))}'
-        f' / {esc(tree.answer_label(node, answer, "fr"))}</td>'
+        f'<tr data-answer="{esc(answer)}"><td>{esc(tree.answer_label(node, answer, lang))}</td>'
         f"<td>→ {esc(_target_name(tree, numbers, target, lang))}</td></tr>"
         for answer, target in node.answers.items()
     )
@@ -204,68 +202,100 @@ def _question_html(tree: Tree, numbers: Mapping[str, int], node: Node, lang: str
     flag_html = ""
     if flags:
         flag_html = (
-            f"<h3>{_w('flags_here', lang)}</h3><ul>"
+            f"<h3>{wording(f'{_K}.flags_here', lang)}</h3><ul>"
             + "".join(f"<li>⚑ {esc(f.title[lang])}</li>" for f in flags)
             + "</ul>"
         )
     unknown = tree.answer_label(node, node.when_unknown, lang)
     return (
-        f'<span class="tpop-badge">Q{numbers[node.id]} · {_w("question", lang)}</span>'
+        f'<span class="tpop-badge">Q{numbers[node.id]} · {wording(f"{_K}.question", lang)}</span>'
         f' <span class="tpop-small tpop-muted tpop-fact">'
-        f"{_w('fact', lang, fact=fact_name(node.fact, lang))}</span>"
+        f"{wording(f'{_K}.fact', lang, fact=fact_name(node.fact, lang))}</span>"
         + _bilingual(
             lang,
-            lambda code: f"<p><strong>{esc(tree.fill(node.text[code]))}</strong></p>"
-            f'<p class="tpop-muted">{esc(tree.fill(node.help[code]))}</p>',
+            lambda code: (
+                f"<p><strong>{esc(tree.fill(node.text[code]))}</strong></p>"
+                f'<p class="tpop-muted">{esc(tree.fill(node.help[code]))}</p>'
+            ),
         )
-        + f"<h3>{_w('answers', lang)}</h3>"
-        f'<table class="tpop-table"><thead><tr><th>{_w("answer", lang)}</th>'
-        f"<th>{_w('leads_to', lang)}</th></tr></thead><tbody>{rows}</tbody></table>"
-        f'<p class="tpop-muted tpop-small">{_w("when_unknown", lang, answer=unknown)}</p>'
+        + f"<h3>{wording(f'{_K}.answers', lang)}</h3>"
+        f'<table class="tpop-table"><thead><tr><th>{wording(f"{_K}.answer", lang)}</th>'
+        f"<th>{wording(f'{_K}.leads_to', lang)}</th></tr></thead><tbody>{rows}</tbody></table>"
+        '<p class="tpop-muted tpop-small">'
+        f'{wording(f"{_K}.when_unknown", lang, answer=unknown)}</p>'
         + flag_html
     )
 
 
-def _readable(tree: Tree, text: str, code: str) -> str:
-    """Thresholds filled, the other placeholders named in words."""
-    values = {
-        name: wording(f"knowledge_explorer.placeholders.{name}", code, plain=True)
-        for name in ("days_since_shipped", "recheck_at", "contact_from", "tracking")
-    }
-    return tree.fill(text, **values)
+PLACEHOLDERS = ("days_since_shipped", "recheck_at", "contact_from", "tracking")
+
+
+def _readable(tree: Tree, text: str, code: str) -> Html:
+    """A text of the tree as HTML: thresholds filled, each value worked out per order
+    (days since shipping, dates, the tracking) a marked variable (``<var>``) that
+    :func:`_legend` explains."""
+    marks = {name: f"⟦{name}⟧" for name in PLACEHOLDERS}
+    html = esc(tree.fill(text, **marks))
+    for name in PLACEHOLDERS:
+        html = html.replace(
+            esc(marks[name]),
+            f'<var class="tpop-var" data-placeholder="{name}">'
+            f'{wording(f"{_K}.placeholders.{name}", code)}</var>',
+        )
+    return Html(html)
+
+
+def _legend(texts: Sequence[str], code: str) -> str:
+    """What each variable of ``texts`` stands for (nothing when there is none)."""
+    used = [n for n in PLACEHOLDERS if any("{" + n + "}" in t for t in texts)]
+    if not used:
+        return ""
+    items = wording(f"{_K}.placeholder_separator", code).join(
+        wording(f"{_K}.placeholder_item", code,
+                var=Html(f'<var class="tpop-var">'
+                         f'{wording(f"{_K}.placeholders.{n}", code)}</var>'),
+                meaning=wording(f"{_K}.placeholder_meanings.{n}", code, plain=True))
+        for n in used
+    )
+    return (
+        '<p class="tpop-small tpop-muted tpop-var-legend">'
+        f'{wording(f"{_K}.placeholder_legend", code, items=Html(items))}</p>'
+    )
 
 
 def _outcome_html(tree: Tree, node: Node, lang: str) -> str:
     tone = wording(f"diagram.tones.{node.tone}", lang) if node.tone else ""
     dates = ", ".join(
-        wording(f"knowledge_explorer.dates_names.{d}", lang, plain=True) for d in node.dates
+        wording(f"{_K}.dates_names.{d}", lang, plain=True) for d in node.dates
     )
 
     def render(code: str) -> str:
-        steps = "".join(f"<li>{esc(_readable(tree, s, code))}</li>" for s in node.steps[code])
+        steps = "".join(f"<li>{_readable(tree, s, code)}</li>" for s in node.steps[code])
+        texts = [node.title[code], node.summary[code], *node.steps[code], node.reason[code]]
         return (
-            f"<p><strong>{esc(_readable(tree, node.title[code], code))}</strong></p>"
-            f"<p>{esc(_readable(tree, node.summary[code], code))}</p>"
-            f'<div class="tpop-lang-tag">{_w("steps", lang)}</div><ol>{steps}</ol>'
-            f'<div class="tpop-lang-tag">{_w("reason", lang)}</div>'
-            f'<p class="tpop-small">{esc(_readable(tree, node.reason[code], code))}</p>'
+            f"<p><strong>{_readable(tree, node.title[code], code)}</strong></p>"
+            f"<p>{_readable(tree, node.summary[code], code)}</p>"
+            f'<div class="tpop-lang-tag">{wording(f"{_K}.steps", lang)}</div><ol>{steps}</ol>'
+            f'<div class="tpop-lang-tag">{wording(f"{_K}.reason", lang)}</div>'
+            f'<p class="tpop-small">{_readable(tree, node.reason[code], code)}</p>'
+            f"{_legend(texts, code)}"
         )
 
     dates_html = (
-        f' <span class="tpop-small tpop-muted">{_w("dates", lang, dates=dates)}</span>'
+        f' <span class="tpop-small tpop-muted">{wording(f"{_K}.dates", lang, dates=dates)}</span>'
         if dates
         else ""
     )
     return (
-        f'<span class="tpop-badge tpop-tone-{esc(node.tone)}">{_w("outcome", lang)} · '
+        f'<span class="tpop-badge tpop-tone-{esc(node.tone)}">{wording(f"{_K}.outcome", lang)} · '
         f"{tone}</span>{dates_html}" + _bilingual(lang, render)
     )
 
 
 def _flag_html(flag: Flag, numbers: Mapping[str, int], lang: str) -> str:
-    rule = _w("flag_rule", lang, node=f"Q{numbers.get(flag.after, '?')}")
+    rule = wording(f"{_K}.flag_rule", lang, node=f"Q{numbers.get(flag.after, '?')}")
     return (
-        f'<span class="tpop-badge tpop-tone-wait">⚑ {_w("flag", lang)}</span>'
+        f'<span class="tpop-badge tpop-tone-wait">⚑ {wording(f"{_K}.flag", lang)}</span>'
         f'<p class="tpop-small tpop-muted">{rule}</p>'
         + _bilingual(
             lang,
@@ -294,18 +324,22 @@ def passages_html(
         is_cited = pid in cited_set
         names = users.get(pid, [])
         used = (
-            _w("cited_by", lang, names=", ".join(names)) if names else _w("not_cited", lang)
+            wording(f"{_K}.cited_by", lang, names=", ".join(names))
+            if names
+            else wording(f"{_K}.not_cited", lang)
         )
         kind = (
-            _w(f"kinds.{passage.kind}", lang) if passage.kind in KINDS else esc(passage.kind)
+            wording(f"{_K}.kinds.{passage.kind}", lang)
+            if passage.kind in KINDS
+            else esc(passage.kind)
         )
         actionable = (
-            f'<span class="tpop-badge tpop-tone-act">{_w("actionable", lang)}</span>'
+            f'<span class="tpop-badge tpop-tone-act">{wording(f"{_K}.actionable", lang)}</span>'
             if passage.actionable
             else ""
         )
         original = (
-            f'<details><summary>{_w("original", lang)}</summary>'
+            f'<details><summary>{wording(f"{_K}.original", lang)}</summary>'
             f'<p lang="en">{esc(passage.text)}</p></details>'
             if lang != "en"
             else ""
@@ -323,6 +357,6 @@ def passages_html(
     classes = "tpop-passages has-selection" if selection else "tpop-passages"
     return (
         f'<section class="{classes}">'
-        f'<h2 class="tpop-section-title">{_w("article_heading", lang)}</h2>'
+        f'<h2 class="tpop-section-title">{wording(f"{_K}.article_heading", lang)}</h2>'
         f'{"".join(out)}</section>'
     )

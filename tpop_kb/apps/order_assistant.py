@@ -74,7 +74,7 @@ import traitlets
 from .. import events
 from ..answer import choice_label
 from ..countries import country_codes, country_name
-from ..knowledge import LOCALES, knowledge
+from ..knowledge import LANGUAGES, LOCALES, knowledge
 from ..laposte import LiveStatus, live_enabled, live_status
 from ..orders import CANONICAL_COLUMNS, order_from_record, parse_as_of, parse_datetime
 from ..paste import PastedOrder, PasteError, parse_paste, parse_record
@@ -87,6 +87,8 @@ from . import order_assistant_views as views
 from ._base import App, AppState, asset, brand_html, esc, guarded, wording
 from .feedback import AnswerFeedback
 from .style import style_widget
+
+_K = "order_assistant"
 
 __all__ = [
     "OrderAssistantApp",
@@ -113,8 +115,9 @@ LIVE_REUSE_S = 120.0
 NOW_WITHIN_S = 60
 
 
-def _text(key: str, lang: str, **values: Any) -> str:
-    return wording(f"order_assistant.{key}", lang, plain=True, **values)
+def _other_lang(lang: str) -> str:
+    """The page's other language (the drafts come in every language the base knows)."""
+    return next((other for other in LANGUAGES if other != lang), lang)
 
 
 def _rows(text: str, width: int = 80, most: int = 26) -> int:
@@ -288,7 +291,7 @@ class OrderAssistantApp(App):
     ) -> None:
         waits = query is None and preheated()  # the visitor and their link come later
         params = {} if waits else page_query(query)
-        if params.get("lang") in ("en", "fr"):
+        if params.get("lang") in LANGUAGES:
             lang = params["lang"]
         if isinstance(as_of, dt.datetime):
             as_of = as_of.strftime(AS_OF_FORMAT)
@@ -709,7 +712,7 @@ class OrderAssistantApp(App):
         """
         try:
             params = page_query(visitor_query())
-            if params.get("lang") in ("en", "fr"):
+            if params.get("lang") in LANGUAGES:
                 self.state.lang = params["lang"]
             # Setting the as-of moment also tells the server the kernel is in use (a
             # widget message), so idle culling counts from the visitor's arrival, not
@@ -758,7 +761,7 @@ class OrderAssistantApp(App):
             self.decision = None
             self.state.phase = "form"
             self.form_status.value = (
-                f'<span class="tpop-bad">{wording("order_assistant.fix_as_of", self.lang)}</span>'
+                f'<span class="tpop-bad">{wording(f"{_K}.fix_as_of", self.lang)}</span>'
             )
             self._render_result()
             return
@@ -828,64 +831,69 @@ class OrderAssistantApp(App):
     # -- state -> widgets ------------------------------------------------------------
     def _render(self) -> None:
         lang = self.lang
-        w = self._w
-        home = f'<a class="tpop-home" href="index.ipynb">{w("home")}</a>'
+        home = f'<a class="tpop-home" href="index.ipynb">{wording(f"{_K}.home", lang)}</a>'
         self.brand.value = brand_html(lang, home)
         self.intro.value = (
-            f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{w("title")}</h1>'
-            f'<p class="tpop-lead">{w("lead")}</p></div>'
+            f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{wording(f"{_K}.title", lang)}</h1>'
+            f'<p class="tpop-lead">{wording(f"{_K}.lead", lang)}</p></div>'
         )
         self.order_heading.value = (
-            f'<h2 class="tpop-section-title">{w("order_heading")}</h2>'
-            f'<label class="tpop-field-label">{w("paste_label")}</label>'
+            f'<h2 class="tpop-section-title">{wording(f"{_K}.order_heading", lang)}</h2>'
+            f'<label class="tpop-field-label">{wording(f"{_K}.paste_label", lang)}</label>'
         )
-        self.paste_input.placeholder = _text("paste_placeholder", lang)
-        self.fields_heading.value = f'<h2 class="tpop-section-title">{w("fields_heading")}</h2>'
+        self.paste_input.placeholder = wording(f"{_K}.paste_placeholder", lang, plain=True)
+        self.fields_heading.value = (
+            f'<h2 class="tpop-section-title">{wording(f"{_K}.fields_heading", lang)}</h2>'
+        )
         for column, label in self.field_labels.items():
             label.value = esc(views.column_label(column, lang))
         for column in TEXT_FIELDS:
-            self.inputs[column].placeholder = _text(f"field_placeholder.{column}", lang)
+            self.inputs[column].placeholder = wording(
+                f"{_K}.field_placeholder.{column}", lang, plain=True
+            )
         self._render_choices()
-        self.as_of_label.value = w("as_of_label")
+        self.as_of_label.value = wording(f"{_K}.as_of_label", lang)
         self.as_of_input.placeholder = "2026-11-26T10:00"
-        self.as_of_now.description = _text("as_of_now", lang)
-        self.triage_button.description = _text("triage", lang)
-        self.triage_button.tooltip = _text("triage_keys", lang)
-        self.keys_hint.value = f'<p class="tpop-keys">{w("triage_keys")}</p>'
-        self.clear_button.description = _text("clear", lang)
-        self.dont_know_button.description = _text("dont_know", lang)
-        self.back_button.description = _text("back", lang)
+        self.as_of_now.description = wording(f"{_K}.as_of_now", lang, plain=True)
+        self.triage_button.description = wording(f"{_K}.triage", lang, plain=True)
+        self.triage_button.tooltip = wording(f"{_K}.triage_keys", lang, plain=True)
+        self.keys_hint.value = f'<p class="tpop-keys">{wording(f"{_K}.triage_keys", lang)}</p>'
+        self.clear_button.description = wording(f"{_K}.clear", lang, plain=True)
+        self.dont_know_button.description = wording(f"{_K}.dont_know", lang, plain=True)
+        self.back_button.description = wording(f"{_K}.back", lang, plain=True)
         for button in self.draft_resets:
-            button.description = _text("draft_reset", lang)
+            button.description = wording(f"{_K}.draft_reset", lang, plain=True)
         self.script.texts = {
-            **{key: _text(f"recent.{key}", lang) for key in ("heading", "note", "none")},
+            **{
+                key: wording(f"{_K}.recent.{key}", lang, plain=True)
+                for key in ("heading", "note", "none")
+            },
             "locale": LOCALES[lang].replace("_", "-"),
         }
         if self.form_status.value:
-            self.form_status.value = f'<span class="tpop-bad">{w("fix_as_of")}</span>'
+            self.form_status.value = (
+                f'<span class="tpop-bad">{wording(f"{_K}.fix_as_of", lang)}</span>'
+            )
         self._render_feedback()
         self._render_hints()
         self._render_as_of()
         self._render_result(new=False)
-
-    def _w(self, key: str, **values: Any) -> str:
-        """This page's wording in the page's language, as HTML."""
-        return wording(f"order_assistant.{key}", self.lang, **values)
 
     def _render_choices(self) -> None:
         """Dropdown and toggle options in the page's language, values kept."""
         lang = self.lang
         tree = knowledge().tree
         claim_node = tree.question_for("customer_claim")
-        unknown = _text("unknown", lang)
+        unknown = wording(f"{_K}.unknown", lang, plain=True)
         options = {
             "destination_country": [(unknown, ""), *_country_options(lang)],
             "tracking_status": [(unknown, "")]
-            + [(_text(f"status.{s}", lang), s) for s in CHOICE_STATUS],
+            + [(wording(f"{_K}.status.{s}", lang, plain=True), s) for s in CHOICE_STATUS],
             "customer_claim": [(unknown, "")]
             + [(tree.answer_label(claim_node, c, lang), c) for c in CHOICE_CLAIM],
             "store_tracking_synced": [
-                (_text(f"synced.{s or 'unknown'}", lang), s) for s in CHOICE_SYNCED
+                (wording(f"{_K}.synced.{s or 'unknown'}", lang, plain=True), s)
+                for s in CHOICE_SYNCED
             ],
         }
         with self._quietly():
@@ -1082,10 +1090,8 @@ class OrderAssistantApp(App):
             else:
                 button.layout.display = "none"
         self.dont_know_hint.value = views.dont_know_hint(decision, step, lang)
-        self.dont_know_button.tooltip = _text(
-            "dont_know_hint", lang,
-            answer=tree.answer_label(node, node.when_unknown, lang),
-        )
+        self.dont_know_button.tooltip = wording(f"{_K}.dont_know_hint", lang,
+            answer=tree.answer_label(node, node.when_unknown, lang), plain=True)
 
     # -- the drafts --------------------------------------------------------------------
     def _render_drafts(self, found: list[Draft]) -> None:
@@ -1094,7 +1100,7 @@ class OrderAssistantApp(App):
         if self.state.phase == "result" and self.decision is not None:
             self.replies_heading.value = views.drafts_intro(lang, bool(found))
         self._drafts = list(found)
-        other_lang = "en" if lang == "fr" else "fr"
+        other_lang = _other_lang(lang)
         others = drafts(self.decision, other_lang) if found and self.decision else []
         # each draft in both languages: the "other" one is the language its box is not in
         self._others = {(d.lang, d.id): d for d in [*found, *others]}
@@ -1112,7 +1118,7 @@ class OrderAssistantApp(App):
         draft = self._drafts[index]
         edit = self._edits.get(draft.id)
         text_lang, text = edit if edit is not None else (draft.lang, draft.text)
-        other = self._others.get(("en" if text_lang == "fr" else "fr", draft.id))
+        other = self._others.get((_other_lang(text_lang), draft.id))
         self.draft_titles[index].value = views.draft_head(
             draft, lang, text_lang=text_lang, edited=edit is not None, other=other
         )

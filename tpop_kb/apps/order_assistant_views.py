@@ -62,24 +62,14 @@ __all__ = [
 AS_OF_FORMAT = "%Y-%m-%dT%H:%M"
 FIELD_FORMAT = "%Y-%m-%d %H:%M"
 TEXT_FIELDS = ("order_id", "shipped_at", "tracking_number")
-_P = "order_assistant."
-
-
-def _w(key: str, lang: str, **values: Any) -> str:
-    """This page's wording, as HTML."""
-    return wording(_P + key, lang, **values)
-
-
-def _t(key: str, lang: str, **values: Any) -> str:
-    """This page's wording, as plain text."""
-    return wording(_P + key, lang, plain=True, **values)
+_K = "order_assistant"
 
 
 # -- small pieces ------------------------------------------------------------------------
 def short_date(value: dt.date | dt.datetime, lang: str, kind: str, as_of: dt.datetime) -> str:
     """A short localised date ('mar. 24 nov. 15:00'); the year only when not as-of's."""
     name = kind if value.year == as_of.year else f"{kind}_year"
-    pattern = _t(f"formats.{name}", lang)
+    pattern = wording(f"{_K}.formats.{name}", lang, plain=True)
     if isinstance(value, dt.datetime):
         return format_datetime(value, pattern, locale=LOCALES[lang])
     return format_date(value, pattern, locale=LOCALES[lang])
@@ -87,7 +77,9 @@ def short_date(value: dt.date | dt.datetime, lang: str, kind: str, as_of: dt.dat
 
 def long_datetime(value: dt.datetime, lang: str) -> str:
     """'jeudi 26 novembre 2026, 10:00'."""
-    return format_datetime(value, _t("formats.long_datetime", lang), locale=LOCALES[lang])
+    return format_datetime(
+        value, wording(f"{_K}.formats.long_datetime", lang, plain=True), locale=LOCALES[lang]
+    )
 
 
 def column_label(column: str, lang: str) -> str:
@@ -102,13 +94,14 @@ def answer_words(section: str, key: str, lang: str) -> str:
 
 
 def quote(passage_id: str, lang: str) -> str:
-    """One article passage as a block quote, with the article's title and the passage id."""
+    """One article passage as a block quote in the page's language, with the article's title
+    (the passage id only in ``data-passage``, never as visible text)."""
     article = knowledge().article
     passage = article.passages[passage_id]
     return (
         f'<blockquote class="tpop-quote" data-passage="{esc(passage_id)}" '
         f'cite="{esc(article.source_url)}"><p>{esc(passage.in_(lang))}</p>'
-        f"<footer>{esc(article.title[lang])} · <code>{esc(passage_id)}</code></footer>"
+        f"<footer>{esc(article.title[lang])}</footer>"
         "</blockquote>"
     )
 
@@ -117,19 +110,23 @@ def until(moment: dt.datetime, as_of: dt.datetime, lang: str) -> str:
     """'in 2 working days', 'in 5 hours' (same day) or 'in 1 day' (over a weekend); plain."""
     if moment.date() == as_of.date():
         hours = max(int((moment - as_of).total_seconds() // 3600), 0)
-        return plural(_P + "in_hours", lang, hours, plain=True) if hours else _t("today", lang)
+        return (
+            plural(f"{_K}.in_hours", lang, hours, plain=True)
+            if hours
+            else wording(f"{_K}.today", lang, plain=True)
+        )
     working = working_days_between(as_of.date(), moment.date())
     if working > 0:
-        return plural(_P + "in_working_days", lang, working, plain=True)
-    return plural(_P + "in_days", lang, (moment.date() - as_of.date()).days, plain=True)
+        return plural(f"{_K}.in_working_days", lang, working, plain=True)
+    return plural(f"{_K}.in_days", lang, (moment.date() - as_of.date()).days, plain=True)
 
 
 def _days_from(days: int, lang: str) -> str:
     if days > 0:
-        return plural(_P + "in_days", lang, days, plain=True)
+        return plural(f"{_K}.in_days", lang, days, plain=True)
     if days == 0:
-        return _t("today", lang)
-    return plural(_P + "days_ago", lang, -days, plain=True)
+        return wording(f"{_K}.today", lang, plain=True)
+    return plural(f"{_K}.days_ago", lang, -days, plain=True)
 
 
 # -- the answer card -----------------------------------------------------------------------
@@ -158,7 +155,7 @@ def errors_section(decision: Decision, lang: str) -> str:
             items.append(f"<li>{esc(translate(error, lang))}</li>")
     return (
         '<section class="tpop-callout tpop-tone-error tpop-oa-errors">'
-        f'<h4>{_w("errors_heading", lang)}</h4><ul>{"".join(items)}</ul></section>'
+        f'<h4>{wording(f"{_K}.errors_heading", lang)}</h4><ul>{"".join(items)}</ul></section>'
     )
 
 
@@ -172,8 +169,8 @@ def dates_section(decision: Decision, lang: str) -> str:
     shipped = decision.order.shipped_at if not decision.errors else None
     if shipped is not None and decision.days_since_shipped is not None:
         days = decision.days_since_shipped
-        relative = _t("today", lang) if days == 0 else plural(
-            _P + "days_ago", lang, days, plain=True)
+        relative = wording(f"{_K}.today", lang, plain=True) if days == 0 else plural(
+            f"{_K}.days_ago", lang, days, plain=True)
         if time_given(shipped):
             when = Html(f"<strong>{esc(short_date(shipped, lang, 'datetime', as_of))}</strong>")
             iso = shipped.strftime(FIELD_FORMAT)
@@ -181,19 +178,19 @@ def dates_section(decision: Decision, lang: str) -> str:
             when = Html(
                 f"<strong>{esc(short_date(shipped.date(), lang, 'date', as_of))}</strong> "
                 f'<span class="tpop-muted tpop-time-not-given">('
-                f"{_w('time_not_given_assumed', lang)})</span>"
+                f"{wording(f'{_K}.time_not_given_assumed', lang)})</span>"
             )
             iso = shipped.strftime("%Y-%m-%d")
         rows.append(
             '<div class="tpop-oa-date tpop-shipped">'
-            f'<span>{_w("shipped_line", lang, date=when)}</span>'
+            f'<span>{wording(f"{_K}.shipped_line", lang, date=when)}</span>'
             f'<span class="tpop-rel">{esc(relative)}</span><code>{iso}</code></div>'
         )
     if decision.recheck_at is not None:
         recheck = decision.recheck_at
         rows.append(
             '<div class="tpop-oa-date tpop-recheck-at">'
-            f'<span>{_w("recheck_label", lang)}</span>'
+            f'<span>{wording(f"{_K}.recheck_label", lang)}</span>'
             f"<strong>{esc(short_date(recheck, lang, 'datetime', as_of))}</strong>"
             f'<span class="tpop-rel">{esc(until(recheck, as_of, lang))}</span>'
             f'<code><time datetime="{recheck.strftime(AS_OF_FORMAT)}">'
@@ -203,7 +200,7 @@ def dates_section(decision: Decision, lang: str) -> str:
         contact = decision.contact_from
         rows.append(
             '<div class="tpop-oa-date tpop-contact-from">'
-            f'<span>{_w("contact_label", lang)}</span>'
+            f'<span>{wording(f"{_K}.contact_label", lang)}</span>'
             f"<strong>{esc(short_date(contact, lang, 'date', as_of))}</strong>"
             f'<span class="tpop-rel">{esc(_days_from((contact - as_of.date()).days, lang))}'
             f'</span><code><time datetime="{contact.isoformat()}">{contact.isoformat()}</time>'
@@ -212,7 +209,7 @@ def dates_section(decision: Decision, lang: str) -> str:
     if not rows:
         return ""
     return (
-        f'<section class="tpop-oa-dates-section"><h3>{_w("dates_heading", lang)}</h3>'
+        f'<section class="tpop-oa-dates-section"><h3>{wording(f"{_K}.dates_heading", lang)}</h3>'
         f'<div class="tpop-oa-dates">{"".join(rows)}</div></section>'
     )
 
@@ -224,12 +221,12 @@ def links_section(decision: Decision, lang: str) -> str:
     items = []
     if not number:
         if decision.facts.get("shipped") == "yes":
-            items.append(f'<p class="tpop-muted">{_w("no_tracking_number", lang)}</p>')
+            items.append(f'<p class="tpop-muted">{wording(f"{_K}.no_tracking_number", lang)}</p>')
     else:
         url = la_poste_url(number)
         items.append(
             f'<a class="tpop-laposte-link" href="{esc(url)}" target="_blank" '
-            f'rel="noopener noreferrer">{_w("la_poste_link", lang, number=number)} ↗</a>'
+            f'rel="noopener noreferrer">{wording(f"{_K}.la_poste_link", lang, number=number)} ↗</a>'
         )
         check = check_tracking_number(number)
         if check.flag:
@@ -243,7 +240,7 @@ def links_section(decision: Decision, lang: str) -> str:
     if not items:
         return ""
     return (
-        f'<section class="tpop-oa-links-section"><h3>{_w("links_heading", lang)}</h3>'
+        f'<section class="tpop-oa-links-section"><h3>{wording(f"{_K}.links_heading", lang)}</h3>'
         f'<div class="tpop-oa-links">{"".join(items)}</div></section>'
     )
 
@@ -284,7 +281,8 @@ def callouts(decision: Decision, lang: str) -> list[str]:
         passage = knowledge().article.passages["tracking-may-lag"]
         out.append(
             '<section class="tpop-callout tpop-tone-wait tpop-caveat">'
-            f'<h4>{_w("caveat_title", lang)}</h4><p>{esc(passage.in_(lang))}</p></section>'
+            f"<h4>{wording(f'{_K}.caveat_title', lang)}"
+            f"</h4><p>{esc(passage.in_(lang))}</p></section>"
         )
     for flag_id in decision.flags:
         flag = decision.tree.flags[flag_id]
@@ -317,7 +315,7 @@ def path_items(
             f'<li data-node="{esc(step.node.id)}" data-source="{source}">'
             f'<span class="tpop-q">{esc(tree.fill(step.node.text[lang]))}</span>'
             f'<span class="tpop-a">{esc(tree.answer_label(step.node, step.answer, lang))}'
-            f'</span><span class="tpop-src">({_w(key, lang)})</span></li>'
+            f'</span><span class="tpop-src">({wording(f"{_K}.{key}", lang)})</span></li>'
         )
     return "".join(items)
 
@@ -337,7 +335,7 @@ def outcome_card(
     summary = esc(tree.fill(node.summary[lang], **values))
     steps = "".join(f"<li>{esc(tree.fill(s, **values))}</li>" for s in node.steps[lang])
     sections = [
-        f'<section class="tpop-oa-todo"><h3>{_w("what_to_do", lang)}</h3>'
+        f'<section class="tpop-oa-todo"><h3>{wording(f"{_K}.what_to_do", lang)}</h3>'
         f'<ol class="tpop-steps">{steps}</ol></section>'
     ]
     if decision.errors:
@@ -351,7 +349,7 @@ def outcome_card(
     sections.extend(callouts(decision, lang))
     items = path_items(decision, decision.path, lang, asked=asked, assumed=assumed)
     sections.append(
-        f'<section class="tpop-oa-path-section"><h3>{_w("path_heading", lang)}</h3>'
+        f'<section class="tpop-oa-path-section"><h3>{wording(f"{_K}.path_heading", lang)}</h3>'
         f'<ol class="tpop-oa-path tpop-path">{items}</ol></section>'
     )
     main = list(node.passages) + [
@@ -362,27 +360,27 @@ def outcome_card(
     if others:
         more = (
             f'<details class="tpop-more-passages"><summary>'
-            f'{_w("more_passages", lang, n=len(others))}</summary>'
+            f'{plural(f"{_K}.more_passages", lang, len(others))}</summary>'
             f'{"".join(quote(pid, lang) for pid in others)}</details>'
         )
     sections.append(
-        f'<section class="tpop-oa-passages"><h3>{_w("passages_heading", lang)}</h3>'
+        f'<section class="tpop-oa-passages"><h3>{wording(f"{_K}.passages_heading", lang)}</h3>'
         f'{"".join(quote(pid, lang) for pid in main)}{more}</section>'
     )
     order_line = ""
     if decision.order.order_id:
         order_line = (
             '<span class="tpop-badge tpop-outcome-order">'
-            f'{_w("order_line", lang, order_id=decision.order.order_id)}</span> '
+            f'{wording(f"{_K}.order_line", lang, order_id=decision.order.order_id)}</span> '
         )
     return (
         f'<div class="tpop-outcome tpop-card tpop-tone-{esc(node.tone)}" '
         f'data-outcome="{esc(node.id)}" data-run="{int(run)}" lang="{esc(lang)}">'
         '<div class="tpop-outcome-head">'
-        f'<span class="tpop-section-title">{_w("answer_heading", lang)}</span> '
+        f'<span class="tpop-section-title">{wording(f"{_K}.answer_heading", lang)}</span> '
         f"{order_line}"
         '<span class="tpop-small tpop-muted tpop-outcome-as-of">'
-        f'{_w("as_of_line", lang, as_of=long_datetime(decision.as_of, lang))}</span>'
+        f'{wording(f"{_K}.as_of_line", lang, as_of=long_datetime(decision.as_of, lang))}</span>'
         f'<h2 class="tpop-outcome-title" tabindex="-1">{esc(node.title[lang])}</h2>'
         f'<p class="tpop-outcome-summary">{summary}</p>'
         "</div>"
@@ -408,42 +406,42 @@ def question_card(
     known_html = ""
     if known:
         known_html = (
-            f'<h3>{_w("so_far", lang)}</h3><ol class="tpop-oa-path tpop-known-steps">'
+            f'<h3>{wording(f"{_K}.so_far", lang)}</h3><ol class="tpop-oa-path tpop-known-steps">'
             f"{path_items(decision, known, lang, asked=asked, assumed=assumed)}</ol>"
         )
     passages = "".join(quote(pid, lang) for pid in node.passages)
     width = int(100 * (k - 1) / max(n, 1))
     return (
-        f'<h2 class="tpop-section-title">{_w("questions_heading", lang)}</h2>'
+        f'<h2 class="tpop-section-title">{wording(f"{_K}.questions_heading", lang)}</h2>'
         f'<div class="tpop-step-of" data-k="{k}" data-n="{n}">'
-        f'{_w("step_of", lang, k=k, n=n)}</div>'
+        f'{wording(f"{_K}.step_of", lang, k=k, n=n)}</div>'
         f'<div class="tpop-progress"><span style="width:{width}%"></span></div>'
         f"{known_html}"
         f'<h2 class="tpop-question-text" tabindex="-1" data-node="{esc(node.id)}" '
         f'data-k="{k}" data-run="{int(run)}">{esc(tree.fill(node.text[lang]))}</h2>'
         f'<p class="tpop-muted">{esc(tree.fill(node.help[lang]))}</p>'
-        f'<h3>{_w("rests_on", lang)}</h3>{passages}'
+        f'<h3>{wording(f"{_K}.rests_on", lang)}</h3>{passages}'
     )
 
 
 def dont_know_hint(decision: Decision, step: Step, lang: str) -> str:
     """What "I don't know" does on this page, with the answer it goes on with."""
     answer = decision.tree.answer_label(step.node, step.node.when_unknown, lang)
-    return _w("dont_know_hint", lang, answer=answer)
+    return wording(f"{_K}.dont_know_hint", lang, answer=answer)
 
 
 # -- the drafts ----------------------------------------------------------------------------
 def _language_name(lang: str, in_lang: str) -> str:
-    return _t(f"language_name.of_{lang}", in_lang)
+    return wording(f"{_K}.language_name.of_{lang}", in_lang, plain=True)
 
 
 def drafts_intro(lang: str, found: bool) -> str:
     """The drafts' heading and the line under it (or why there is no reply)."""
     if found:
-        intro = f'<p class="tpop-small tpop-muted">{_w("copy_hint", lang)}</p>'
+        intro = f'<p class="tpop-small tpop-muted">{wording(f"{_K}.copy_hint", lang)}</p>'
     else:
-        intro = f'<p class="tpop-callout tpop-no-reply">{_w("no_reply", lang)}</p>'
-    return f'<h2 class="tpop-section-title">{_w("replies_heading", lang)}</h2>{intro}'
+        intro = f'<p class="tpop-callout tpop-no-reply">{wording(f"{_K}.no_reply", lang)}</p>'
+    return f'<h2 class="tpop-section-title">{wording(f"{_K}.replies_heading", lang)}</h2>{intro}'
 
 
 def _copy_button(lang: str, label: str, target: str, css: str = "") -> str:
@@ -451,8 +449,8 @@ def _copy_button(lang: str, label: str, target: str, css: str = "") -> str:
     classes = f"tpop-copy {css}".strip()
     return (
         f'<button type="button" class="{classes}" data-target="{esc(target)}" '
-        f'data-label="{esc(label)}" data-done="{_w("copied", lang)}" '
-        f'data-fail="{_w("copy_failed", lang)}">{esc(label)}</button>'
+        f'data-label="{esc(label)}" data-done="{wording(f"{_K}.copied", lang)}" '
+        f'data-fail="{wording(f"{_K}.copy_failed", lang)}">{esc(label)}</button>'
     )
 
 
@@ -464,18 +462,24 @@ def draft_head(draft: Draft, lang: str, *, text_lang: str, edited: bool = False,
     ``text_lang`` is the language of the text in the box (an edited draft keeps its own
     when the page switches), ``edited``: the box holds the agent's edits.
     """
-    recipient = _t("to_tpop" if draft.to == "tpop" else "to_customer", lang)
-    label = _w("draft_for", lang, recipient=recipient,
+    recipient = wording(
+        f"{_K}.to_tpop" if draft.to == "tpop" else f"{_K}.to_customer", lang, plain=True
+    )
+    label = wording(f"{_K}.draft_for", lang, recipient=recipient,
                language=_language_name(text_lang, lang))
-    buttons = _copy_button(lang, _t("copy", lang), ".tpop-draft-text textarea")
+    buttons = _copy_button(
+        lang, wording(f"{_K}.copy", lang, plain=True), ".tpop-draft-text textarea"
+    )
     if other is not None:
         buttons += _copy_button(
-            lang, _t("copy_in", lang, language=_language_name(other.lang, lang)),
-            ".tpop-draft-other textarea", "tpop-copy-other",
+            lang,
+            wording(f"{_K}.copy_in", lang, language=_language_name(other.lang, lang), plain=True),
+            ".tpop-draft-other textarea",
+            "tpop-copy-other",
         )
     note = ""
     if edited:
-        note = f'<p class="tpop-small tpop-draft-edited">{_w("draft_edited", lang)}</p>'
+        note = f'<p class="tpop-small tpop-draft-edited">{wording(f"{_K}.draft_edited", lang)}</p>'
     return (
         f'<div class="tpop-draft-head" data-draft="{esc(draft.id)}" data-to="{esc(draft.to)}" '
         f'data-lang="{esc(text_lang)}" lang="{esc(text_lang)}">'
@@ -491,9 +495,10 @@ def draft_other(other: Draft, lang: str) -> str:
     rows = min(sum(1 + len(line) // 80 for line in other.text.split("\n")) + 1, 26)
     return (
         f'<details class="tpop-draft-other" data-lang="{esc(other.lang)}">'
-        f'<summary>{_w("other_version", lang, language=name)}</summary>'
+        f"<summary>{wording(f'{_K}.other_version', lang, language=name)}</summary>"
         f'<textarea readonly rows="{rows}" lang="{esc(other.lang)}" '
-        f'aria-label="{_w("other_version", lang, language=name)}">{esc(other.text)}</textarea>'
+        'aria-label="'
+        f'{wording(f"{_K}.other_version", lang, language=name)}">{esc(other.text)}</textarea>'
         "</details>"
     )
 
@@ -502,8 +507,8 @@ def draft_other(other: Draft, lang: str) -> str:
 def placeholder(lang: str) -> str:
     return (
         '<div class="tpop-oa-placeholder">'
-        f'<h2 class="tpop-section-title">{_w("answer_heading", lang)}</h2>'
-        f'<p>{_w("start_hint", lang)}</p></div>'
+        f'<h2 class="tpop-section-title">{wording(f"{_K}.answer_heading", lang)}</h2>'
+        f'<p>{wording(f"{_K}.start_hint", lang)}</p></div>'
     )
 
 
@@ -513,13 +518,13 @@ def as_of_hint(value: dt.datetime | None, typed: str, lang: str, *, now: bool) -
     if value is None:
         return (
             '<span class="tpop-bad tpop-as-of-error">'
-            f'{_w("as_of_error", lang, value=typed)}</span>'
+            f'{wording(f"{_K}.as_of_error", lang, value=typed)}</span>'
         )
     key = "as_of_hint" if now else "as_of_hint_other"
     return (
         f'<span class="tpop-ok tpop-as-of-value">✓ {esc(long_datetime(value, lang))}</span>'
         f' <span class="tpop-muted tpop-as-of-when" data-now="{str(now).lower()}">· '
-        f"{_w(key, lang)}</span>"
+        f"{wording(f'{_K}.{key}', lang)}</span>"
     )
 
 
@@ -528,7 +533,10 @@ def shipped_hint(value: dt.datetime | None, typed: str, lang: str, *, choose: bo
     or why it could not be read, or what happens without one."""
     if typed.strip():
         if value is None:
-            return f'<span class="tpop-bad">{_w("date_error", lang, value=typed.strip())}</span>'
+            return (
+                '<span class="tpop-bad">'
+                f'{wording(f"{_K}.date_error", lang, value=typed.strip())}</span>'
+            )
         if time_given(value):
             written = long_datetime(value, lang)
         else:
@@ -536,8 +544,8 @@ def shipped_hint(value: dt.datetime | None, typed: str, lang: str, *, choose: bo
                        f"{answer_words('why', 'time_not_given', lang)}")
         return f'<span class="tpop-ok">✓ {esc(written)}</span>'
     if choose:
-        return f'<span class="tpop-act">{_w("shipped_choose", lang)}</span>'
-    return f'<span class="tpop-muted">{_w("shipped_empty", lang)}</span>'
+        return f'<span class="tpop-act">{wording(f"{_K}.shipped_choose", lang)}</span>'
+    return f'<span class="tpop-muted">{wording(f"{_K}.shipped_empty", lang)}</span>'
 
 
 def _certainty(found: Any, lang: str) -> str:
@@ -553,8 +561,8 @@ def _certainty(found: Any, lang: str) -> str:
 
 def _how(how: str, source: str, lang: str) -> str:
     if how == "text" or not source:
-        return _w("how.text", lang)
-    return _w(f"how.{how}", lang, source=source)
+        return wording(f"{_K}.how.text", lang)
+    return wording(f"{_K}.how.{how}", lang, source=source)
 
 
 def _problems(problems: Sequence[Any], lang: str) -> str:
@@ -562,9 +570,9 @@ def _problems(problems: Sequence[Any], lang: str) -> str:
         return ""
     items = "".join(
         f'<li data-field="{esc(p.field)}">'
-        + _w("problem", lang, field=column_label(p.field, lang), value=p.value,
-             fix=_t("problem_fix_text" if p.field in TEXT_FIELDS else "problem_fix_choice",
-                    lang))
+        + wording(f"{_K}.problem", lang, field=column_label(p.field, lang), value=p.value,
+                  fix=wording(f"{_K}.problem_fix_text" if p.field in TEXT_FIELDS
+                              else f"{_K}.problem_fix_choice", lang, plain=True))
         + "</li>"
         for p in problems
     )
@@ -582,7 +590,7 @@ def paste_feedback(parsed: Any, error: Any, question: Any, lang: str) -> str:
     if error is not None:
         parts.append(
             f'<div class="tpop-callout tpop-tone-error tpop-paste-error" '
-            f'data-code="{esc(error.code)}">{_w(f"paste_error.{error.code}", lang)}'
+            f'data-code="{esc(error.code)}">{wording(f"{_K}.paste_error.{error.code}", lang)}'
             f"{_problems(error.problems, lang)}</div>"
         )
     elif parsed is not None:
@@ -596,8 +604,8 @@ def paste_feedback(parsed: Any, error: Any, question: Any, lang: str) -> str:
             )
             parts.append(
                 '<div class="tpop-callout tpop-tone-done tpop-paste-ok">'
-                f'<strong>{_w(f"paste_format.{parsed.format}", lang)}.</strong> '
-                f'{_w("recognised", lang)}<ul>{items}</ul></div>'
+                f'<strong>{wording(f"{_K}.paste_format.{parsed.format}", lang)}.</strong> '
+                f'{wording(f"{_K}.recognised", lang)}<ul>{items}</ul></div>'
             )
         if question is not None:
             parts.append(
@@ -620,15 +628,16 @@ def paste_feedback(parsed: Any, error: Any, question: Any, lang: str) -> str:
                 )
             parts.append(
                 f'<div class="tpop-callout tpop-tone-act tpop-paste-note" '
-                f'data-note="{esc(note.code)}">{_w(f"note.{note.code}", lang, **values)}</div>'
+                f'data-note="{esc(note.code)}">'
+                f'{wording(f"{_K}.note.{note.code}", lang, **values)}</div>'
             )
         if parsed.ignored:
             parts.append(
                 '<p class="tpop-small tpop-muted tpop-paste-ignored">'
-                f'{_w("ignored", lang, labels=", ".join(parsed.ignored))}</p>'
+                f'{wording(f"{_K}.ignored", lang, labels=", ".join(parsed.ignored))}</p>'
             )
     else:
-        parts.append(f'<p class="tpop-small tpop-muted">{_w("paste_hint", lang)}</p>')
+        parts.append(f'<p class="tpop-small tpop-muted">{wording(f"{_K}.paste_hint", lang)}</p>')
     return "".join(parts)
 
 
@@ -641,21 +650,31 @@ def live_section(number: str, status: Any, form_status: str, lang: str) -> tuple
         kind, tone = "asking", "wait"
         body = (
             '<p class="tpop-live-asking" role="status">'
-            f'{_w("live.asking", lang, number=number)}</p>'
+            f'{wording(f"{_K}.live.asking", lang, number=number)}</p>'
         )
     else:
         kind = status.problem or "ok"
         tone = "done" if kind == "ok" else "wait"
         body = f'<p class="tpop-live-message">{esc(status.message(lang))}</p>'
         if kind == "ok" and status.tracking_status and status.tracking_status != form_status:
-            said = _t(f"status.{form_status}", lang) if form_status else _t("unknown", lang)
+            said = (
+                wording(f"{_K}.status.{form_status}", lang, plain=True)
+                if form_status
+                else wording(f"{_K}.unknown", lang, plain=True)
+            )
             body += (
                 '<p class="tpop-small tpop-muted tpop-live-form">'
-                f'{_w("live.form_status", lang, status=said)}</p>'
+                f'{wording(f"{_K}.live.form_status", lang, status=said)}</p>'
             )
-            button = _t("live.use", lang, status=_t(f"status.{status.tracking_status}", lang))
+            button = wording(
+                f"{_K}.live.use",
+                lang,
+                status=wording(f"{_K}.status.{status.tracking_status}", lang, plain=True),
+                plain=True,
+            )
     html = (
         f'<section class="tpop-callout tpop-tone-{tone} tpop-live" data-live="{kind}" '
-        f'data-number="{esc(number)}"><h4>{_w("live.heading", lang)}</h4>{body}</section>'
+        f'data-number="{esc(number)}"><h4>'
+        f'{wording(f"{_K}.live.heading", lang)}</h4>{body}</section>'
     )
     return html, button

@@ -58,15 +58,13 @@ from .training_views import (
     walk_question_html,
 )
 
+_K = "training"
+
 __all__ = ["TrainingApp", "TrainingState", "action_choices"]
 
 RANDOM = "random"
 #: How many actions the trainee chooses from at the end of a quiz.
 ACTION_CHOICES = 4
-
-
-def _plain(key: str, lang: str, **values: Any) -> str:
-    return wording(f"training.{key}", lang, plain=True, **values)
 
 
 def action_choices(
@@ -180,7 +178,21 @@ class TrainingApp(App):
 
         # Quiz
         self.progress = widgets.HTML()
-        self.quiz_head = widgets.Box([self.progress, self.score])
+        self.new_session_button = widgets.Button(icon="eraser")
+        self.new_session_button.add_class("tpop-new-session")
+        # "New session" sits by the session's score and asks first, right below it: the
+        # score is cleared only on "Yes".
+        self.confirm_text = widgets.HTML()
+        self.confirm_yes = widgets.Button(button_style="danger")
+        self.confirm_yes.add_class("tpop-confirm-yes")
+        self.confirm_no = widgets.Button()
+        self.confirm_no.add_class("tpop-confirm-no")
+        self.confirm_buttons = widgets.Box([self.confirm_yes, self.confirm_no])
+        self.confirm_buttons.add_class("tpop-tr-nav")
+        self.confirm = widgets.VBox([self.confirm_text, self.confirm_buttons])
+        self.confirm.add_class("tpop-confirm")
+        self.confirm.layout.display = "none"
+        self.quiz_head = widgets.Box([self.progress, self.score, self.new_session_button])
         self.quiz_head.add_class("tpop-quiz-head")
         self.question = widgets.HTML()
         self.question.add_class("tpop-question-box")
@@ -200,6 +212,7 @@ class TrainingApp(App):
         self.quiz = widgets.VBox(
             [
                 self.quiz_head,
+                self.confirm,
                 self.question,
                 self.answers_box,
                 self.feedback,
@@ -239,19 +252,6 @@ class TrainingApp(App):
 
         self.review = widgets.HTML()
         self.review.add_class("tpop-review-box")
-        self.new_session_button = widgets.Button(icon="eraser")
-        self.new_session_button.add_class("tpop-new-session")
-        # "New session" asks first: the score is cleared only on "Yes".
-        self.confirm_text = widgets.HTML()
-        self.confirm_yes = widgets.Button(button_style="danger")
-        self.confirm_yes.add_class("tpop-confirm-yes")
-        self.confirm_no = widgets.Button()
-        self.confirm_no.add_class("tpop-confirm-no")
-        self.confirm_buttons = widgets.Box([self.confirm_yes, self.confirm_no])
-        self.confirm_buttons.add_class("tpop-tr-nav")
-        self.confirm = widgets.VBox([self.confirm_text, self.confirm_buttons])
-        self.confirm.add_class("tpop-confirm")
-        self.confirm.layout.display = "none"
         self.root.children = [
             style_widget(),
             self.page_style,
@@ -261,8 +261,6 @@ class TrainingApp(App):
             self.body,
             self.lower,
             self.review,
-            self.new_session_button,
-            self.confirm,
         ]
 
     def _pool_size(self) -> int:
@@ -487,7 +485,7 @@ class TrainingApp(App):
     def _render_session(self, lang: str) -> None:
         """The "New session" button, or the question it asks first."""
         confirming = self.state.confirming and bool(self.state.total)
-        self.new_session_button.description = _plain("new_session", lang)
+        self.new_session_button.description = wording(f"{_K}.new_session", lang, plain=True)
         self.new_session_button.layout.display = (
             "" if self.state.total and not confirming else "none"
         )
@@ -495,31 +493,38 @@ class TrainingApp(App):
         self.confirm_text.value = (
             confirm_html(self.state.right, self.state.total, lang) if confirming else ""
         )
-        self.confirm_yes.description = _plain("confirm_yes", lang)
-        self.confirm_no.description = _plain("confirm_no", lang)
+        self.confirm_yes.description = wording(f"{_K}.confirm_yes", lang, plain=True)
+        self.confirm_no.description = wording(f"{_K}.confirm_no", lang, plain=True)
 
     def _render_toolbar(self, lang: str) -> None:
         with self._quietly():
             mode = self.state.mode
             self.mode_toggle.options = [
-                (_plain("mode_quiz", lang), "quiz"),
-                (_plain("mode_walk", lang), "walk"),
+                (wording(f"{_K}.mode_quiz", lang, plain=True), "quiz"),
+                (wording(f"{_K}.mode_walk", lang, plain=True), "walk"),
             ]
             self.mode_toggle.value = mode
             current = self.picker.value
-            options = [(_plain("random", lang), RANDOM)]
+            options = [(wording(f"{_K}.random", lang, plain=True), RANDOM)]
             for number, case in enumerate(self._cases.values(), 1):
                 mark = ""
                 result = self.state.results.get(case.id)
                 if result is not None:
                     perfect = result["right"] == result["total"]
-                    mark = _plain("played_right" if perfect else "played_wrong", lang) + " "
+                    mark = (
+                        wording(
+                            f"{_K}.played_right" if perfect else f"{_K}.played_wrong",
+                            lang,
+                            plain=True,
+                        )
+                        + " "
+                    )
                 options.append((f"{mark}{number}. {case.title[lang]}", case.id))
             self.picker.options = options
             self.picker.value = current
         self.picker.description = ""
-        self.next_button.description = _plain("next_scenario", lang)
-        self.restart_button.description = _plain("restart", lang)
+        self.next_button.description = wording(f"{_K}.next_scenario", lang, plain=True)
+        self.restart_button.description = wording(f"{_K}.restart", lang, plain=True)
         self.next_button.icon = "forward"
         self.restart_button.icon = "rotate-left"
         self.score.value = score_html(self.state.right, self.state.total, lang)
@@ -568,8 +573,8 @@ class TrainingApp(App):
                 button.layout.display = "none"
                 button.description = ""
         self.feedback.value = self._feedback(lang) if picked else ""
-        self.continue_button.description = _plain(
-            "see_result" if step + 1 == len(path) else "next_question", lang
+        self.continue_button.description = wording(
+            f"{_K}.see_result" if step + 1 == len(path) else f"{_K}.next_question", lang, plain=True
         )
         self.continue_button.layout.display = "" if picked and not at_action else "none"
         done = bool(picked) and at_action
@@ -581,7 +586,7 @@ class TrainingApp(App):
             if done
             else ""
         )
-        self.result_next.description = _plain("next_scenario", lang)
+        self.result_next.description = wording(f"{_K}.next_scenario", lang, plain=True)
         self.result_next.layout.display = "" if done else "none"
         self.lower.add_class("tpop-tr-full")
         if done:
@@ -633,9 +638,9 @@ class TrainingApp(App):
         self.lower.remove_class("tpop-tr-full")
         self.lower.layout.display = ""
         self.diagram.value = path_diagram_html(tree, decision, lang, steps=step + 1)
-        self.prev_button.description = _plain("previous", lang)
-        self.next_step_button.description = _plain("next", lang)
-        self.all_button.description = _plain("whole_path", lang)
+        self.prev_button.description = wording(f"{_K}.previous", lang, plain=True)
+        self.next_step_button.description = wording(f"{_K}.next", lang, plain=True)
+        self.all_button.description = wording(f"{_K}.whole_path", lang, plain=True)
         self.prev_button.disabled = step == 0
         self.next_step_button.disabled = step >= self._last_step()
         self.all_button.disabled = step >= self._last_step()

@@ -25,6 +25,8 @@ from ..scenarios import Scenario
 from ..triage import Decision, Step
 from ._base import Html, esc, plural, wording
 
+_K = "training"
+
 __all__ = [
     "action_html",
     "case_html",
@@ -50,22 +52,16 @@ __all__ = [
 ]
 
 
-def _w(key: str, lang: str, **values: Any) -> Html:
-    return wording(f"training.{key}", lang, **values)  # type: ignore[return-value]
-
-
-def _plain(key: str, lang: str, **values: Any) -> str:
-    return wording(f"training.{key}", lang, plain=True, **values)
-
-
 def when(value: dt.datetime, lang: str) -> str:
     """A moment as the page writes it (plain text)."""
-    return format_datetime(value, _plain("formats.datetime", lang), locale=LOCALES[lang])
+    return format_datetime(
+        value, wording(f"{_K}.formats.datetime", lang, plain=True), locale=LOCALES[lang]
+    )
 
 
 def day(value: dt.date, lang: str) -> str:
     """A day as the page writes it (plain text)."""
-    return format_date(value, _plain("formats.date", lang), locale=LOCALES[lang])
+    return format_date(value, wording(f"{_K}.formats.date", lang, plain=True), locale=LOCALES[lang])
 
 
 # -- the page's frame -----------------------------------------------------------------
@@ -74,27 +70,31 @@ def day(value: dt.date, lang: str) -> str:
 def hero_html(lang: str, load_error: str = "") -> str:
     """The title and lead; a scenario file that cannot be read is said here."""
     out = (
-        f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{_w("title", lang)}</h1>'
-        f'<p class="tpop-lead">{_w("lead", lang)}</p></div>'
+        f'<div class="tpop-hero" lang="{esc(lang)}"><h1>{wording(f"{_K}.title", lang)}</h1>'
+        f'<p class="tpop-lead">{wording(f"{_K}.lead", lang)}</p></div>'
     )
     if load_error:
         out += (
             '<div class="tpop-callout tpop-tone-error tpop-load-error" role="alert">'
-            f'<strong>{_w("load_error", lang)}</strong><p>{esc(load_error)}</p></div>'
+            f'<strong>{wording(f"{_K}.load_error", lang)}</strong><p>{esc(load_error)}</p></div>'
         )
     return out
 
 
 def home_html(lang: str) -> str:
     """The link back to the landing page, in the header."""
-    return f'<a class="tpop-home" href="index.ipynb">{_w("home", lang)}</a>'
+    return f'<a class="tpop-home" href="index.ipynb">{wording(f"{_K}.home", lang)}</a>'
 
 
 def score_html(right: int, total: int, lang: str) -> str:
-    value = _w("score", lang, right=right, total=total) if total else _w("score_empty", lang)
+    value = (
+        wording(f"{_K}.score", lang, right=right, total=total)
+        if total
+        else wording(f"{_K}.score_empty", lang)
+    )
     return (
         f'<div class="tpop-score" data-right="{right}" data-total="{total}">'
-        f'<span class="tpop-score-label">{_w("score_heading", lang)}</span>'
+        f'<span class="tpop-score-label">{wording(f"{_K}.score_heading", lang)}</span>'
         f"<span>{value}</span></div>"
     )
 
@@ -104,8 +104,8 @@ def confirm_html(right: int, total: int, lang: str) -> str:
     return (
         '<div class="tpop-callout tpop-tone-wait tpop-confirm-text" role="alertdialog" '
         'aria-live="assertive">'
-        f'<strong>{_w("confirm_heading", lang)}</strong>'
-        f'<p>{_w("confirm_text", lang, right=right, total=total)}</p></div>'
+        f'<strong>{wording(f"{_K}.confirm_heading", lang)}</strong>'
+        f'<p>{wording(f"{_K}.confirm_text", lang, right=right, total=total)}</p></div>'
     )
 
 
@@ -121,7 +121,7 @@ def fact_in_words(
     order = decision.order
     text = raw.strip()
     if not text:
-        return f'<span class="tpop-empty">{_w("empty_value", lang)}</span>'
+        return f'<span class="tpop-empty">{wording(f"{_K}.empty_value", lang)}</span>'
     if column == "shipped_at":
         try:
             moment = parse_datetime(text)
@@ -129,9 +129,9 @@ def fact_in_words(
             moment = None
         return esc(when(moment, lang)) if moment is not None else esc(text)
     if column == "tracking_status" and order.tracking_status is not None:
-        return _w(f"status.{order.tracking_status}", lang)
+        return wording(f"{_K}.status.{order.tracking_status}", lang)
     if column == "store_tracking_synced" and order.store_tracking_synced is not None:
-        return _w("yes" if order.store_tracking_synced else "no", lang)
+        return wording(f"{_K}.yes" if order.store_tracking_synced else f"{_K}.no", lang)
     if column == "destination_country" and order.destination_country:
         return esc(country_name(order.destination_country, lang))
     if column == "customer_claim" and order.customer_claim is not None:
@@ -163,13 +163,14 @@ def case_html(
         rows.append(f'<tr data-field="{esc(column)}"><th>{esc(label)}</th><td>{value}</td></tr>')
     return (
         f'<section class="tpop-card tpop-case" data-scenario="{esc(case.id)}">'
-        f'<span class="tpop-badge">{_w("scenario_of", lang, n=number, total=count)}</span>'
+        '<span class="tpop-badge">'
+        f'{wording(f"{_K}.scenario_of", lang, n=number, total=count)}</span>'
         f"<h2>{esc(case.title[lang])}</h2>"
-        f'<h3>{_w("case_heading", lang)}</h3>'
+        f"<h3>{wording(f'{_K}.case_heading', lang)}</h3>"
         f'<blockquote class="tpop-story">{esc(case.story[lang])}</blockquote>'
         f'<p class="tpop-muted tpop-small tpop-as-of-note">'
-        f'{_w("received", lang, moment=when(case.as_of, lang))}</p>'
-        f'<h3>{_w("facts_heading", lang)}</h3>'
+        f"{wording(f'{_K}.received', lang, moment=when(case.as_of, lang))}</p>"
+        f"<h3>{wording(f'{_K}.facts_heading', lang)}</h3>"
         f'<table class="tpop-table tpop-facts"><tbody>{"".join(rows)}</tbody></table>'
         "</section>"
     )
@@ -181,7 +182,8 @@ def case_html(
 def _bar(width: int, lang: str) -> str:
     return (
         f'<div class="tpop-progress" role="progressbar" aria-valuenow="{width}" '
-        f'aria-valuemin="0" aria-valuemax="100" aria-label="{_w("progress_label", lang)}">'
+        'aria-valuemin="0" aria-valuemax="100" aria-label="'
+        f'{wording(f"{_K}.progress_label", lang)}">'
         f'<span style="width:{width}%"></span></div>'
     )
 
@@ -189,7 +191,7 @@ def _bar(width: int, lang: str) -> str:
 def progress_html(at_action: bool, lang: str) -> str:
     """Above the question: nothing numbered (the question's own Q-number is the one
     number), the last step said in words."""
-    text = _w("action_progress", lang) if at_action else _w("progress", lang)
+    text = wording(f"{_K}.action_progress", lang) if at_action else wording(f"{_K}.progress", lang)
     return f'<div class="tpop-progress-text">{text}</div>'
 
 
@@ -209,7 +211,7 @@ def action_html(step: int, width: int, lang: str) -> str:
     return (
         _bar(width, lang)
         + f'<div class="tpop-question" data-step="{step}" data-node="">'
-        f'<h2>{_w("action_question", lang)}</h2></div>'
+        f'<h2>{wording(f"{_K}.action_question", lang)}</h2></div>'
     )
 
 
@@ -220,24 +222,25 @@ def explain(step: Step, decision: Decision, tree: Tree, lang: str) -> str:
     label = tree.answer_label(step.node, step.answer, lang)
     if not step.known:
         if fact == "shipped":
-            return _w("explain.shipped.no", lang)
-        return _w("explain.unknown", lang, answer=label)
+            return wording(f"{_K}.explain.shipped.no", lang)
+        return wording(f"{_K}.explain.unknown", lang, answer=label)
     th = tree.thresholds
     if fact == "input_valid":
         if step.answer == "yes":
-            return _w("explain.input_valid.yes", lang)
-        return _w("explain.input_valid.no", lang, errors="; ".join(decision.errors))
+            return wording(f"{_K}.explain.input_valid.yes", lang)
+        return wording(f"{_K}.explain.input_valid.no", lang, errors="; ".join(decision.errors))
     if fact == "shipped" and order.shipped_at is not None:
-        return _w("explain.shipped.yes", lang, shipped_at=when(order.shipped_at, lang))
+        return wording(f"{_K}.explain.shipped.yes", lang, shipped_at=when(order.shipped_at, lang))
     if fact in ("delivered", "tracking_active", "awaiting_collection"):
         status = order.tracking_status or "none"
-        return _w(f"explain.{fact}", lang, status=_plain(f"status.{status}", lang))
+        return wording(
+            f"{_K}.explain.{fact}", lang, status=wording(f"{_K}.status.{status}", lang, plain=True)
+        )
     if fact == "customer_claim":
-        return _w("explain.customer_claim", lang, claim=label)
+        return wording(f"{_K}.explain.customer_claim", lang, claim=label)
     if fact == "within_activation_window" and decision.activation_deadline is not None:
         assert order.shipped_at is not None
-        return _w(
-            "explain.within_activation_window",
+        return wording(f"{_K}.explain.within_activation_window",
             lang,
             shipped_at=when(order.shipped_at, lang),
             deadline=when(decision.activation_deadline, lang),
@@ -246,15 +249,16 @@ def explain(step: Step, decision: Decision, tree: Tree, lang: str) -> str:
         )
     if fact == "past_contact_window" and order.shipped_at is not None:
         days = decision.days_since_shipped or 0
-        return _w(
-            "explain.past_contact_window",
+        return wording(f"{_K}.explain.past_contact_window",
             lang,
             shipped_date=day(order.shipped_at.date(), lang),
-            days=Html(plural("training.calendar_days", lang, days)),
+            days=Html(plural(f"{_K}.calendar_days", lang, days)),
             contact_after_days=th["contact_after_days"],
         )
     if fact == "abroad" and order.destination_country:
-        return _w("explain.abroad", lang, country=country_name(order.destination_country, lang))
+        return wording(
+            f"{_K}.explain.abroad", lang, country=country_name(order.destination_country, lang)
+        )
     return esc(label)
 
 
@@ -285,7 +289,8 @@ def passage_html(article: Article, pid: str, lang: str) -> str:
     return (
         f'<blockquote class="tpop-quote" data-passage="{esc(pid)}">'
         f"{esc(passage.in_(lang))}"
-        f'<footer>{_w("article_says", lang)} · {esc(article.title[lang])}</footer></blockquote>'
+        f"<footer>{wording(f'{_K}.article_says', lang)}"
+        f" · {esc(article.title[lang])}</footer></blockquote>"
     )
 
 
@@ -302,9 +307,9 @@ def feedback_html(
     """The feedback after an answer: right or wrong (and the right ``answer``), ``why``
     (HTML), the question that decided (``deciding``, HTML, the final action only) and
     the one passage that decides."""
-    head = _w("right", lang) if correct else _w("wrong", lang, answer=answer)
+    head = wording(f"{_K}.right", lang) if correct else wording(f"{_K}.wrong", lang, answer=answer)
     decided = (
-        f'<p class="tpop-deciding"><strong>{_w("deciding_question", lang)}</strong> '
+        f'<p class="tpop-deciding"><strong>{wording(f"{_K}.deciding_question", lang)}</strong> '
         f"{deciding}</p>"
         if deciding
         else ""
@@ -313,7 +318,7 @@ def feedback_html(
         f'<div class="tpop-feedback tpop-callout tpop-tone-{"done" if correct else "error"}" '
         f'data-correct="{"true" if correct else "false"}" role="status">'
         f'<div class="tpop-feedback-head">{head}</div>'
-        f'<p class="tpop-why"><strong>{_w("why", lang)}</strong> — {why}</p>'
+        f'<p class="tpop-why"><strong>{wording(f"{_K}.why", lang)}</strong> — {why}</p>'
         f"{decided}{passage_html(article, passage, lang)}</div>"
     )
 
@@ -350,18 +355,18 @@ def result_html(
     outcome = decision.outcome
     parts = [
         f'<section class="tpop-result" data-outcome="{esc(outcome.id)}">',
-        f'<h3>{_w("done_heading", lang)}</h3>',
-        f'<p><strong>{_w("done_score", lang, right=right, total=total)}</strong></p>',
+        f'<h3>{wording(f"{_K}.done_heading", lang)}</h3>',
+        f'<p><strong>{wording(f"{_K}.done_score", lang, right=right, total=total)}</strong></p>',
         f'<div class="tpop-callout tpop-tone-{esc(outcome.tone)} tpop-result-outcome">'
         f"<h4>{esc(tree.fill(outcome.title[lang], **decision.values()))}</h4>"
         f'<ol class="tpop-steps">{_steps(decision, tree, lang)}</ol></div>',
     ]
     if decision.flags:
-        parts.append(f'<h3>{_w("remarks", lang)}</h3>')
+        parts.append(f'<h3>{wording(f"{_K}.remarks", lang)}</h3>')
         parts.extend(flag_html(tree, flag_id, lang) for flag_id in decision.flags)
     if case.lesson:
         parts.append(
-            f'<h3>{_w("lesson", lang)}</h3>'
+            f'<h3>{wording(f"{_K}.lesson", lang)}</h3>'
             f'<p class="tpop-lesson">{esc(tree.fill(case.lesson[lang]))}</p>'
         )
     parts.append("</section>")
@@ -375,7 +380,7 @@ def path_diagram_html(
     ids = decision_path(decision)
     shown = ids if steps is None else ids[:steps]
     return (
-        f'<h2 class="tpop-section-title">{_w("path_heading", lang)}</h2>'
+        f'<h2 class="tpop-section-title">{wording(f"{_K}.path_heading", lang)}</h2>'
         + tree_svg(tree, lang, path=shown, current=shown[-1] if shown else None)
     )
 
@@ -385,7 +390,8 @@ def path_diagram_html(
 
 def _walk_head(step: int, total: int, lang: str) -> str:
     return (
-        f'<div class="tpop-progress-text">{_w("walk_step", lang, n=step + 1, total=total)}'
+        '<div class="tpop-progress-text">'
+        f'{wording(f"{_K}.walk_step", lang, n=step + 1, total=total)}'
         "</div>"
     )
 
@@ -410,7 +416,7 @@ def walk_question_html(
         f"{esc(tree.fill(node.text[lang]))}</h2>"
         f'<p class="tpop-muted tpop-small">{esc(tree.fill(node.help[lang]))}</p>'
         f'<div class="tpop-callout tpop-tone-act"><strong>'
-        f'{_w("walk_answer", lang, answer=answer)}</strong>'
+        f'{wording(f"{_K}.walk_answer", lang, answer=answer)}</strong>'
         f"<p>{explain(s, decision, tree, lang)}</p></div>{passages}</div>"
     )
 
@@ -430,19 +436,19 @@ def outcome_walk_html(
         _walk_head(step, total, lang),
         f'<div class="tpop-callout tpop-tone-{esc(outcome.tone)} tpop-result-outcome" '
         f'data-outcome="{esc(outcome.id)}">'
-        f'<span class="tpop-small tpop-muted">{_w("walk_outcome", lang)}</span>'
+        f'<span class="tpop-small tpop-muted">{wording(f"{_K}.walk_outcome", lang)}</span>'
         f"<h4>{esc(tree.fill(outcome.title[lang], **decision.values()))}</h4>"
         f"<p>{esc(decision.reason(lang))}</p></div>",
-        f'<h3>{_w("steps_heading", lang)}</h3>'
+        f'<h3>{wording(f"{_K}.steps_heading", lang)}</h3>'
         f'<ol class="tpop-steps">{_steps(decision, tree, lang)}</ol>',
     ]
     parts.extend(flag_html(tree, flag_id, lang) for flag_id in decision.flags)
     if case.lesson:
         parts.append(
-            f'<h3>{_w("lesson", lang)}</h3>'
+            f'<h3>{wording(f"{_K}.lesson", lang)}</h3>'
             f'<p class="tpop-lesson">{esc(tree.fill(case.lesson[lang]))}</p>'
         )
-    parts.append(f'<h3>{_w("deciding_passage", lang)}</h3>')
+    parts.append(f'<h3>{wording(f"{_K}.deciding_passage", lang)}</h3>')
     parts.append(passage_html(article, case.passage, lang))
     parts.append("</div>")
     return "".join(parts)
@@ -471,28 +477,35 @@ def review_html(
         if result["right"] == result["total"]:
             continue
         missed = ", ".join(
-            f"Q{numbers.get(node_id, '?')}" if node_id else _plain("action", lang)
+            f"Q{numbers.get(node_id, '?')}"
+            if node_id
+            else wording(f"{_K}.action", lang, plain=True)
             for node_id in result["missed"]
         )
         items.append(
             f'<li data-scenario="{esc(sid)}">'
-            + _w("review_item", lang, title=titles[sid], missed=missed)
+            + wording(f"{_K}.review_item", lang, title=titles[sid], missed=missed)
             + "</li>"
         )
     body = (
         f'<ul>{"".join(items)}</ul><p class="tpop-muted tpop-small">'
-        f'{_w("review_hint", lang)}</p>'
+        f'{wording(f"{_K}.review_hint", lang)}</p>'
         if items
-        else f'<p class="tpop-muted">{_w("review_none", lang)}</p>'
+        else f'<p class="tpop-muted">{wording(f"{_K}.review_none", lang)}</p>'
     )
-    summary = (
-        plural("training.scenarios_played", lang, played)
-        + " "
-        + plural("training.scenarios_perfect", lang, perfect)
+    if perfect == 0:
+        perfect_text = wording(f"{_K}.scenarios_perfect_none", lang)
+    elif perfect == played:
+        perfect_text = plural(f"{_K}.scenarios_perfect_all", lang, played)
+    else:
+        perfect_text = wording(f"{_K}.scenarios_perfect_some", lang, n=perfect)
+    summary = wording(
+        f"{_K}.scenarios_summary", lang,
+        played=Html(plural(f"{_K}.scenarios_played", lang, played)), perfect=Html(perfect_text),
     )
     return (
         '<section class="tpop-card tpop-review">'
-        f'<h3>{_w("review_heading", lang)}</h3>'
+        f'<h3>{wording(f"{_K}.review_heading", lang)}</h3>'
         f"<p><strong>{summary}</strong></p>{body}</section>"
     )
 

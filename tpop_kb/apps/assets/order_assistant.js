@@ -229,7 +229,9 @@ function render({ model, el }) {
       if (title && title.offsetParent !== null) {
         page.querySelectorAll(".tpop-oa-answers.tpop-sent").forEach(unlock);
         title.focus({ preventScroll: true });
-        title.scrollIntoView({ block: "start", behavior: "auto" });
+        // an answer: its whole head (the "3. The answer · Order …" line above the title)
+        const head = kind === "answer" ? title.closest(".tpop-outcome") || title : title;
+        head.scrollIntoView({ block: "start", behavior: "auto" });
         return;
       }
       if (Date.now() - started < 5000) window.requestAnimationFrame(look);
