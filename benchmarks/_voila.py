@@ -31,9 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Container, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -178,17 +179,64 @@ def voila(
             raise SystemExit("Voila did not start:\n" + server.log()[-3000:])
         yield server
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop(process, wait_s=30)
         log.close()
         shutil.copy(log_path, LAST_LOG)  # kept for a look after the run
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def answers(url: str, statuses: Container[int] | None = None) -> bool:
+    """Whether a server answers ``url`` within 2 s: with a status in ``statuses``, or by
+    default any that is not a server error (200-499)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError:
+        return False
+    return status in statuses if statuses is not None else 200 <= status < 500
+
+
+def _group_gone(pgid: int, seconds: float) -> bool:
+    """Whether no process of the group ``pgid`` is left, waiting up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # pragma: no cover - the id was reused by someone else's
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes], *, wait_s: float = 15,
+         leader_first: bool = False) -> None:
+    """Stop a server started in its own session (``start_new_session=True``) and all it
+    started: SIGTERM to its process group (``leader_first``: to the server alone, which
+    stops its own children, as a JupyterHub stops its people's servers and its proxy),
+    up to ``wait_s`` to end, then SIGTERM and, 5 s later, SIGKILL to whatever of the
+    group is left. The one stop of the launcher, the browser and the hub tests."""
+    if process.poll() is None:
+        try:
+            if leader_first:
+                process.send_signal(signal.SIGTERM)
+            else:
+                os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=wait_s)
+    for sig, grace in ((signal.SIGTERM, 0.0), (signal.SIGKILL, 5.0)):
+        if _group_gone(process.pid, grace):
+            break
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
 
 
 def launch_browser(playwright):  # noqa: ANN001, ANN201

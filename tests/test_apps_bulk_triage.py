@@ -29,6 +29,7 @@ from tpop_kb.apps.bulk_triage import (
 from tpop_kb.apps.transfer import DownloadButton, FileDrop
 from tpop_kb.cli import main as cli_main
 from tpop_kb.export import to_csv_bytes
+from tpop_kb.knowledge import ui_text
 from tpop_kb.triage import OUTCOMES, OUTPUT_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -933,3 +934,92 @@ def test_the_download_section_names_the_rules_and_calendar_versions():
     book = openpyxl.load_workbook(io.BytesIO(app.download_xlsx.click()), read_only=True)
     about = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
     assert calendar_version() in about.values() and knowledge().version in about.values()
+
+
+# -- the page's HTML comes from view functions (plain data in, HTML out) ------------------
+
+
+def test_page_fragments_are_built_by_views_from_plain_data():
+    from tpop_kb.apps import bulk_triage_views as v
+
+    hero = v.hero_html("fr")
+    assert hero.startswith('<div class="tpop-hero" lang="fr"><h1>')
+    assert ui_text("bulk_triage.title", "fr").split()[0] in hero
+    assert v.home_html("en").startswith('<a class="tpop-home-link" href="index.ipynb">')
+    assert v.step_title_html("upload", "fr").startswith("<h2>")
+    assert v.subtitle_html("results.table", "en").startswith("<h3>")
+    assert "tpop-tone-escalate" in v.mapping_label_html("N° <b>", True, "fr")
+    assert "&lt;b&gt;" in v.mapping_label_html("N° <b>", False, "fr")
+    assert "tpop-tone-escalate" not in v.mapping_label_html("x", False, "fr")
+    assert v.example_html(None, "fr") == '<span class="tpop-muted">—</span>'
+    assert v.example_html("", "fr").startswith('<span class="tpop-muted">')
+    assert v.example_html("<x>" * 20, "fr") == f"<code>{'&lt;x&gt;' * 13}…</code>"
+    assert "tpop-validation-blocked" in v.validation_blocked_html("fr")
+    assert v.as_of_help_html("fr").startswith('<p class="tpop-small tpop-muted">')
+    bad = v.as_of_help_html("fr", "<demain>")
+    assert 'role="alert"' in bad and "&lt;demain&gt;" in bad and "tpop-as-of-error" in bad
+    assert v.stale_html(False, "fr") == ""
+    assert "tpop-stale-note" in v.stale_html(True, "fr")
+    assert "tpop-results-empty" in v.results_empty_html("en")
+    assert "tpop-download-versions" not in v.download_intro_html("fr")
+    intro = v.download_intro_html("fr", {"kb": "<kb>", "calendar": "2026"})
+    assert "tpop-download-versions" in intro and "&lt;kb&gt;" in intro
+    assert "1 234" in v.download_all_label_html(1234, "fr").replace("\u202f", " ")
+    assert "tpop-filtered-none" in v.download_filtered_label_html(None, "fr")
+    assert "tpop-filtered-none" not in v.download_filtered_label_html(12, "fr")
+    assert v.download_failed_html("", "fr") == ""
+    assert "ValueError" in v.download_failed_html("ValueError", "fr")
+
+
+def test_the_page_class_builds_no_html_itself():
+    """State and wiring only: the HTML is in bulk_triage_views."""
+    source = (Path(__file__).resolve().parents[1] / "tpop_kb" / "apps"
+              / "bulk_triage.py").read_text(encoding="utf-8")
+    page = source[source.index("class BulkTriageApp"):]
+    assert not re.findall(r"""['"]<(?:p|div|span|h[1-6]|a|code)[ >]""", page)
+
+
+def test_one_wording_function():
+    """No local text() helpers: every page text goes through _base.wording."""
+    apps = Path(__file__).resolve().parents[1] / "tpop_kb" / "apps"
+    for name in ("bulk_triage.py", "result_table.py", "bulk_triage_views.py"):
+        source = (apps / name).read_text(encoding="utf-8")
+        assert not re.search(r"def text\(", source), name
+        assert '.ui["bulk_triage"]' not in source, name
+
+
+def test_labels_come_through_wording_as_plain_text(monkeypatch):
+    from tpop_kb.apps import bulk_triage_views as v
+
+    calls = []
+    real = v.wording
+
+    def spy(key, lang, **kw):
+        calls.append((key, kw.get("plain")))
+        return real(key, lang, **kw)
+
+    monkeypatch.setattr(v, "wording", spy)
+    assert v.column_label("tracking_status", "fr") == "Statut du suivi"
+    assert v.column_label("not_a_column", "fr") == "not_a_column"
+    assert v.status_label("none", "fr") == ui_text("bulk_triage.download.status.none", "fr")
+    assert v.status_label("odd", "fr") == "odd"
+    assert v.sample_title("orders.csv", "fr").endswith(" — orders.csv")
+    assert v.sample_title("other.csv", "fr") == "other.csv"
+    assert ("bulk_triage.columns.tracking_status", True) in calls
+    assert ("bulk_triage.download.status.none", True) in calls
+    assert ("bulk_triage.upload.sample_names.orders_csv", True) in calls
+
+
+def test_english_download_option_says_what_the_agent_gets():
+    """No developer jargon: what the file is like, and for whom."""
+    for lang in ("fr", "en"):
+        text = ui_text("bulk_triage.download.formats.en", lang)
+        assert "command" not in text and "commande" not in text
+        assert "2026-11-30" in text
+    assert "anglais" in ui_text("bulk_triage.download.formats.en", "fr")
+
+
+def test_the_page_language_download_format_comes_first():
+    for lang in ("fr", "en"):
+        app = BulkTriageApp(lang=lang)
+        assert app.download_format.options[0][1] == lang

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import walk_widgets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,20 +37,10 @@ SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
 def page_text(app) -> str:
-    """Every HTML text the page shows (visible widgets), unescaped, in order."""
-    out: list[str] = []
-
-    def walk(widget) -> None:
-        if getattr(widget.layout, "display", None) == "none":
-            return
-        value = getattr(widget, "value", None)
-        if isinstance(value, str) and not value.startswith("<style>"):
-            out.append(value)
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(app.root)
-    return html.unescape("\n".join(out))
+    """Every text the page shows (visible widgets' string values), unescaped, in order."""
+    values = (getattr(w, "value", None) for w in walk_widgets(app.root, visible_only=True))
+    return html.unescape("\n".join(
+        v for v in values if isinstance(v, str) and not v.startswith("<style>")))
 
 
 def upload(app: BulkTriageApp, name: str, content: bytes) -> None:

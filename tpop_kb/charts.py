@@ -22,6 +22,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .diagram import TONE_COLOURS
 from .knowledge import knowledge
 from .triage import OUTCOMES
 
@@ -54,15 +55,9 @@ OUTCOME_COLORS: dict[str, str] = {
     "collect_at_post_office": "#0e7490",
     "invalid_input": "#475467",
 }
-#: Colours for outcomes a future tree adds, by tone.
-_TONE_COLORS = {
-    "wait": "#e0b84a",
-    "act": "#5b8def",
-    "escalate": "#d9534f",
-    "done": "#4caf72",
-    "decide": "#9b6ee8",
-    "error": "#667085",
-}
+#: Colours for outcomes a future tree adds, by tone: the tones' own (text) colours,
+#: :data:`tpop_kb.diagram.TONE_COLOURS`, the one place they are written.
+_TONE_COLORS = {tone: fg for tone, (fg, _bg, _border) in TONE_COLOURS.items()}
 _INK = "#1b2430"
 _MUTED = "#5b6675"
 _GRID = "#e3e7ed"

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .knowledge import KnowledgeError, knowledge
+from .knowledge import LANGUAGES, KnowledgeError, knowledge
 from .orders import OrderFileError, parse_as_of, read_orders
 from .serve import ServeError, serve
 from .triage import OUTCOMES, triage_to_csv
@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="the paste (UTF-8 text); '-' (the default) reads standard input")
     one.add_argument("--as-of", type=_as_of, default=None, metavar="WHEN",
                      help="the moment to judge at, Europe/Paris time (default: now)")
-    one.add_argument("--lang", choices=("fr", "en"), default="fr",
+    one.add_argument("--lang", choices=LANGUAGES, default="fr",
                      help="language of the texts and drafts (default: fr)")
     one.add_argument("--json", action="store_true",
                      help="print the stable JSON form (schema tpop_kb.answer/1, see README)")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .knowledge import knowledge
+from .knowledge import LANGUAGES, knowledge
 from .messages import message
 from .text import clean, normalize_key, shorten
 
@@ -45,7 +45,7 @@ def _names() -> dict[str, str]:
 
     codes = iso_countries()
     table: dict[str, str] = {}
-    for lang in ("en", "fr"):
+    for lang in LANGUAGES:
         for code, name in Locale.parse(lang).territories.items():
             if code in codes:
                 table.setdefault(normalize_key(name), code)

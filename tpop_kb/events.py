@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .knowledge import data_dir, knowledge, load_yaml
+from .knowledge import LANGUAGES, data_dir, knowledge, load_yaml
 
 __all__ = [
     "PAGES",
@@ -68,7 +68,7 @@ log = logging.getLogger("tpop_kb.events")
 #: the pages that record events
 PAGES = ("order_assistant", "bulk_triage")
 SCHEMA_VERSION = 1
-_LANGS = ("en", "fr")
+_LANGS = LANGUAGES
 _STATUSES = ("none", "in_transit", "delivered")
 _CLAIMS = ("none", "not_received", "still_not_received")
 _COUNTRY = re.compile(r"[A-Z]{2}")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .knowledge import knowledge
+from .knowledge import LANGUAGES, knowledge
 
 __all__ = ["Msg", "message", "templates", "translate"]
 
@@ -172,8 +172,8 @@ def _compiled() -> tuple[dict[str, dict[str, str]],
         flat: dict[str, dict[str, str]] = {}
 
         def walk(node: Any, where: str) -> None:
-            if isinstance(node, dict) and set(node) == {"en", "fr"}:
-                flat[where] = {"en": str(node["en"]), "fr": str(node["fr"])}
+            if isinstance(node, dict) and set(node) == set(LANGUAGES):
+                flat[where] = {lang: str(node[lang]) for lang in LANGUAGES}
             elif isinstance(node, dict):
                 for name, child in node.items():
                     walk(child, f"{where}.{name}" if where else str(name))

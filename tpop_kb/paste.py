@@ -53,7 +53,7 @@ from functools import lru_cache
 from typing import Any
 
 from .countries import parse_country
-from .knowledge import knowledge
+from .knowledge import LANGUAGES, knowledge
 from .orders import (
     CANONICAL_COLUMNS,
     Order,
@@ -255,7 +255,7 @@ def _month_numbers() -> dict[str, int]:
     from babel import Locale
 
     table: dict[str, int] = {}
-    for lang in ("en", "fr"):
+    for lang in LANGUAGES:
         months = Locale.parse(lang).months
         for context in ("format", "stand-alone"):
             for width in ("wide", "abbreviated"):
@@ -275,7 +275,7 @@ def _month_names_raw() -> tuple[str, ...]:
     from babel import Locale
 
     names: set[str] = {"sept"}
-    for lang in ("en", "fr"):
+    for lang in LANGUAGES:
         months = Locale.parse(lang).months
         for context in ("format", "stand-alone"):
             for width in ("wide", "abbreviated"):

@@ -203,6 +203,12 @@ def test_column_mapping_filters_and_language(page, open_app, screenshot, tmp_pat
     page.locator(".tpop-table-widget").screenshot(path=str(_shot("bulk_triage-table")))
     page.click(".tpop-filter-reset")
     expect(count).to_have_attribute("data-shown", "360")
+    # "Page 1 sur 15" sits on the pager buttons' line
+    label = page.locator(".tpop-page-label .tpop-page-number").bounding_box()
+    button = page.locator(".tpop-page-next").bounding_box()
+    assert label and button
+    middle = label["y"] + label["height"] / 2
+    assert abs(middle - (button["y"] + button["height"] / 2)) <= 3, (label, button)
     flags_at = expected[0].index("flags")
     flagged = sum(1 for r in expected[1:] if "store_sync_missing" in r[flags_at].split(";"))
     title = tree.flags["store_sync_missing"].title["fr"]
@@ -424,7 +430,7 @@ def test_downloads_in_french_all_and_filtered(page, open_app):
     assert len(rows) == shown + 1
     assert {r[1] for r in rows[1:]} == {tree.outcomes[code].title["fr"]}
 
-    # the English option: commas, the command line's columns
+    # the English option: commas, English headings (the command line's columns)
     page.locator(".tpop-download-format input[type=radio]").nth(1).check()
     _, data = download(page, ".tpop-download-csv")
     rows = csv_rows(data)

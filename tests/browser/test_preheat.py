@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _voila import stop
 from playwright.sync_api import expect
 
 from tpop_kb.workdays import now_paris
 
-from .conftest import NOTEBOOKS, _stop, open_voila_page
+from .conftest import NOTEBOOKS, open_voila_page
 from .test_shared_server import (
     CULL_IDLE_S,
     CULL_INTERVAL_S,
@@ -57,7 +58,7 @@ def preheated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer
     try:
         yield server
     finally:
-        _stop(server.process)
+        stop(server.process)
 
 
 def kernel_of(page: Any) -> str:
@@ -159,7 +160,7 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
     try:
         yield server
     finally:
-        _stop(server.process)
+        stop(server.process)
 
 
 def _query_socket_status(server: SharedServer, kernel_id: str, token: str | None) -> int:

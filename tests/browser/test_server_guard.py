@@ -25,9 +25,10 @@ import nbformat
 import pytest
 import websockets
 from _kernel_client import KernelClient, environ_of, kernel_pid, rss_mib, ws_url
+from _voila import stop
 from websockets.sync.client import connect
 
-from .conftest import NOTEBOOKS, _stop
+from .conftest import NOTEBOOKS
 from .test_shared_server import (
     TEST_VOILA_ARGS,
     SharedServer,
@@ -64,7 +65,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
     try:
         yield server
     finally:
-        _stop(server.process)
+        stop(server.process)
 
 
 def port_of(server: SharedServer) -> int:
@@ -318,7 +319,7 @@ def test_kernels_are_capped_per_visitor_and_in_total(tmp_path: Path) -> None:
         assert "cap per visitor" in log and "holds its 3 pages" in log
         assert len(re.findall(r"Kernel started: ", log)) == 3
     finally:
-        _stop(server.process)
+        stop(server.process)
 
 
 # ---------------------------------------------------------------------------
@@ -399,7 +400,7 @@ def test_behind_a_tls_proxy_the_sign_in_cookie_is_secure(
     try:
         cookies = sign_in_cookies(server)
     finally:
-        _stop(server.process)
+        stop(server.process)
     login = [c for c in cookies if c.startswith("username-")]
     assert login, cookies
     attributes = {a.strip().split("=")[0].lower() for a in login[0].split(";")[1:]}

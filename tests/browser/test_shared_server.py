@@ -30,7 +30,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from _voila import free_port  # benchmarks/ is on the path (tests/conftest.py)
+from _voila import answers, free_port, stop  # benchmarks/ is on the path (tests/conftest.py)
 from playwright.sync_api import expect
 
 from .conftest import (
@@ -38,8 +38,6 @@ from .conftest import (
     REPO,
     START_TIMEOUT_S,
     VoilaServer,
-    _answers,
-    _stop,
     open_voila_page,
     save_screenshot,
 )
@@ -174,9 +172,9 @@ def start_shared_server(
         )
     server = SharedServer(f"http://127.0.0.1:{port}/", log_path, process)
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not _answers(server.anonymous("login")):
+    while not answers(server.anonymous("login")):
         if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
+            stop(process)
             pytest.fail(f"make serve-shared did not answer:\n{server.log()}")
         time.sleep(0.25)
     if token is None:
@@ -194,7 +192,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
     try:
         yield server
     finally:
-        _stop(server.process)
+        stop(server.process)
 
 
 # ---------------------------------------------------------------------------
@@ -570,4 +568,4 @@ def test_a_generated_token_is_printed_once(tmp_path: Path) -> None:
         assert fetch(server.anonymous("voila/tree"))[0] == 302
         assert server.log().count(server.token) == 1
     finally:
-        _stop(server.process)
+        stop(server.process)

@@ -24,7 +24,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ from typing import Any
 
 import pytest
 import requests
-from _voila import free_port  # benchmarks/ is on the path (tests/conftest.py)
+from _voila import answers, free_port, stop  # benchmarks/ is on the path (tests/conftest.py)
 from browser.conftest import (  # Chromium as the browser tests launch it
     browser_context_args,  # noqa: F401 (a fixture)
     browser_type_launch_args,  # noqa: F401 (a fixture)
@@ -165,27 +164,14 @@ class Hub:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM the hub (it stops the people's servers and its proxy), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        time.sleep(2)
+    """SIGTERM the hub alone (it stops the people's servers and its proxy), then what is
+    left of its process group (``benchmarks/_voila.stop``)."""
+    stop(process, wait_s=30, leader_first=True)
 
 
 def _answers(url: str) -> bool:
-    try:  # the proxy answers 404 until the hub has added its route
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+    """The proxy answers 404 until the hub has added its route: 200 only."""
+    return answers(url, statuses=(200,))
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,9 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
-from ..knowledge import LOCALES, KnowledgeError, knowledge, ui_text
+from ..knowledge import LANGUAGES, LOCALES, KnowledgeError, knowledge, ui_text
 from ..text import visible
+from .style import asset
 
 __all__ = [
     "App",
@@ -150,15 +151,6 @@ def plural(key: str, lang: str, n: int, *, plain: bool = False, **values: Any) -
     return wording(f"{key}_{form}", lang, plain=plain, n=n, **values)
 
 
-@functools.cache
-def asset(name: str) -> str:
-    """The text of a page's stylesheet or script, a real file in ``tpop_kb/apps/assets/``
-    (``asset("order_assistant.css")``), read once."""
-    from importlib.resources import files
-
-    return files("tpop_kb.apps").joinpath("assets", name).read_text(encoding="utf-8")
-
-
 def brand_html(lang: str, extra: str = "") -> str:
     """The header's left side on every page: TPOP's name, the app's name, then ``extra``
     (HTML, e.g. a link back to the landing page)."""
@@ -205,6 +197,8 @@ class PageSession(anywidget.AnyWidget):
 
     lang = traitlets.Unicode("fr").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    #: the languages a link or the browser may ask for: :data:`tpop_kb.knowledge.LANGUAGES`
+    langs = traitlets.List(traitlets.Unicode(), list(LANGUAGES)).tag(sync=True)
 
 
 class AppState(traitlets.HasTraits):

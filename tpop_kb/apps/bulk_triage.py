@@ -51,7 +51,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..events import record_bulk
-from ..knowledge import KnowledgeError, data_dir, knowledge, line_of
+from ..knowledge import LANGUAGES, KnowledgeError, data_dir, knowledge, line_of
 from ..orders import (
     CANONICAL_COLUMNS,
     ColumnMapping,
@@ -64,25 +64,42 @@ from ..orders import (
 )
 from ..triage import OUTCOMES, OUTPUT_COLUMNS, triage_frame
 from ..workdays import calendar_version, now_paris
-from ._base import App, AppState, asset, brand_html, esc, guarded, wording
+from ._base import App, AppState, asset, brand_html, guarded, wording
 from .bulk_triage_views import (
+    as_of_help_html,
     changed_html,
     changed_rows,
     column_label,
     country_label,
+    download_all_label_html,
+    download_failed_html,
+    download_filtered_label_html,
+    download_intro_html,
+    example_html,
     file_message_html,
     file_size,
     flag_title,
+    hero_html,
+    home_html,
     invalid_rows_html,
+    mapping_intro_html,
+    mapping_label_html,
     mapping_message_html,
     moment_text,
     number,
     outcome_title,
     reason_text,
+    results_empty_html,
     run_status_html,
+    sample_title,
+    stale_html,
     status_label,
+    step_title_html,
+    subtitle_html,
     summary_html,
+    validation_blocked_html,
     validation_html,
+    validation_waiting_html,
     why_text,
 )
 from .result_table import ResultTable
@@ -103,6 +120,8 @@ __all__ = [
     "upload_limit",
 ]
 
+#: The page wording's prefix (``data/ui/bulk_triage.yaml``).
+_K = "bulk_triage"
 AS_OF_FORMAT = "%Y-%m-%dT%H:%M"
 #: The table's first columns, in this order (the order id stays in view when the table
 #: scrolls sideways); then any other output column; then DISPLAY_LAST.
@@ -117,8 +136,9 @@ INPUT_COLUMNS = ("shipped_at", "tracking_number", "destination_country", "tracki
 #: Read by the link to the order assistant, not shown.
 HIDDEN_COLUMNS = ("_customer_claim", "_store_tracking_synced")
 NOT_IN_FILE = ""
-#: Download formats: French Excel, or the command line's.
-DOWNLOAD_STYLES = ("fr", "en")
+#: Download formats, one per language: French Excel (``fr``), or English with the command
+#: line's columns (``en``); the page's language's is offered first.
+DOWNLOAD_STYLES = LANGUAGES
 
 
 #: The settings the page needs: section -> its whole numbers > 0 (and ``upload.accept``).
@@ -587,13 +607,13 @@ class BulkTriageApp(App):
         if not refused:
             return
         reason = refused.get("reason", "read_error")
-        if reason not in knowledge().ui["bulk_triage"]["upload"]["errors"]:
+        if reason not in knowledge().ui[_K]["upload"]["errors"]:
             reason = "read_error"
         values: dict[str, Any] = {"name": refused.get("name", ""),
                                   "size": int(refused.get("size") or 0)}
-        key = f"bulk_triage.upload.errors.{reason}"
+        key = f"{_K}.upload.errors.{reason}"
         if reason == "cancelled" and self.state.loaded:  # the file loaded before stays
-            key = "bulk_triage.upload.cancelled_kept"
+            key = f"{_K}.upload.cancelled_kept"
             values["source"] = self.state.source
         self.state.message = {
             "key": key, "values": values, "tone": "info" if reason == "cancelled" else "error",
@@ -603,7 +623,7 @@ class BulkTriageApp(App):
     def _on_receiving(self, change: dict[str, Any]) -> None:
         if change["new"]:
             self.state.message = {
-                "key": "bulk_triage.upload.receiving",
+                "key": f"{_K}.upload.receiving",
                 "values": {"name": self.upload.sending_name},
                 "tone": "info",
             }
@@ -690,7 +710,7 @@ class BulkTriageApp(App):
         if len(content) > limit:
             self._clear_file()
             self.state.message = {
-                "key": "bulk_triage.upload.errors.too_big",
+                "key": f"{_K}.upload.errors.too_big",
                 "values": {"name": name, "size": len(content)},
                 "tone": "error",
             }
@@ -705,7 +725,7 @@ class BulkTriageApp(App):
             except OrderFileError:
                 self._clear_file()
                 self.state.message = {
-                    "key": "bulk_triage.upload.unreadable",
+                    "key": f"{_K}.upload.unreadable",
                     "values": {"name": name},
                     "tone": "error",
                     "detail": str(exc),
@@ -722,7 +742,7 @@ class BulkTriageApp(App):
             self.state.loaded = True
             self.state.sample_loaded = sample
             self.state.message = {
-                "key": "bulk_triage.upload.loaded",
+                "key": f"{_K}.upload.loaded",
                 "values": {"name": name, "size": len(content), "rows": len(raw)},
                 "tone": "done",
             }
@@ -765,11 +785,11 @@ class BulkTriageApp(App):
     def blocked(self) -> str | None:
         """Why the triage cannot run now (a ui.yaml key), or None."""
         if self.raw is None or self.orders is None:
-            return "bulk_triage.run.no_file"
+            return f"{_K}.run.no_file"
         if self.column_mapping().missing_required():
-            return "bulk_triage.run.blocked"
+            return f"{_K}.run.blocked"
         if self.as_of_value() is None:
-            return "bulk_triage.run.bad_as_of"
+            return f"{_K}.run.bad_as_of"
         return None
 
     def run(self) -> pd.DataFrame | None:
@@ -919,24 +939,24 @@ class BulkTriageApp(App):
         result, orders = self._download_rows(filtered)
         style = self.state.download_style
 
-        def text(key: str) -> str:
-            return wording(f"bulk_triage.download.{key}", style, plain=True)
-
-        about: dict[str, Any] = {
-            text("about.title"): "",
-            text("about.source"): self.state.source,
-            text("about.as_of"): self.state.result_as_of.replace("T", " "),
-            text("about.rows"): len(result),
+        about: dict[str, Any] = {  # in the file's own language, not the page's
+            wording(f"{_K}.download.about.title", style, plain=True): "",
+            wording(f"{_K}.download.about.source", style, plain=True): self.state.source,
+            wording(f"{_K}.download.about.as_of", style, plain=True):
+                self.state.result_as_of.replace("T", " "),
+            wording(f"{_K}.download.about.rows", style, plain=True): len(result),
         }
         counts = result["outcome"].value_counts()
         for code in self._outcome_codes():
             about[f"{outcome_title(code, style)} ({code})"] = int(counts.get(code, 0))
-        about[text("about.kb_version")] = knowledge().version
-        about[text("about.calendar")] = calendar_version()
+        about[wording(f"{_K}.download.about.kb_version", style, plain=True)] = (
+            knowledge().version)
+        about[wording(f"{_K}.download.about.calendar", style, plain=True)] = calendar_version()
         frame, headers, links = download_frame(result, orders, style)
+        sheets = (wording(f"{_K}.download.sheets.triage", style, plain=True),
+                  wording(f"{_K}.download.sheets.about", style, plain=True))
         return to_xlsx_bytes(frame, list(frame.columns), about=about, headers=headers,
-                             links=links,
-                             sheet_names=(text("sheets.triage"), text("sheets.about")))
+                             links=links, sheet_names=sheets)
 
     def _file_stem(self) -> str:
         stem = Path(self.state.source or "orders").stem
@@ -970,14 +990,8 @@ class BulkTriageApp(App):
 
     def _render_static(self, lang: str) -> None:
         self.brand.value = brand_html(lang)
-        self.home.value = (
-            f'<a class="tpop-home-link" href="index.ipynb">{wording("bulk_triage.home", lang)}</a>'
-        )
-        self.intro.value = (
-            f'<div class="tpop-hero" lang="{esc(lang)}">'
-            f"<h1>{wording('bulk_triage.title', lang)}</h1>"
-            f'<p class="tpop-lead">{wording("bulk_triage.lead", lang)}</p></div>'
-        )
+        self.home.value = home_html(lang)
+        self.intro.value = hero_html(lang)
         for widget, key in (
             (self.upload_title, "upload"),
             (self.mapping_title, "mapping"),
@@ -986,34 +1000,25 @@ class BulkTriageApp(App):
             (self.results_title, "results"),
             (self.download_title, "download"),
         ):
-            widget.value = f"<h2>{wording(f'bulk_triage.steps.{key}', lang)}</h2>"
+            widget.value = step_title_html(key, lang)
 
     def _render_upload(self, lang: str) -> None:
-        def text(key: str, **values: Any) -> str:
-            return wording(f"bulk_triage.upload.{key}", lang, plain=True, **values)
-
-        self.upload.button_label = text("button")
-        self.upload.drop_label = text("drop")
-        self.upload.cancel_label = text("cancel")
-        self.upload.hint = text("hint", limit=file_size(upload_limit(), lang))
+        self.upload.button_label = wording(f"{_K}.upload.button", lang, plain=True)
+        self.upload.drop_label = wording(f"{_K}.upload.drop", lang, plain=True)
+        self.upload.cancel_label = wording(f"{_K}.upload.cancel", lang, plain=True)
+        self.upload.hint = wording(f"{_K}.upload.hint", lang, plain=True,
+                                   limit=file_size(upload_limit(), lang))
         self.upload.disabled = self.state.running
-        self.sample_label.value = wording("bulk_triage.upload.sample_label", lang)
-        options = [(text("sample_placeholder"), "")] + [
-            (self._sample_title(name, lang), name) for name in sample_files()
+        self.sample_label.value = wording(f"{_K}.upload.sample_label", lang)
+        options = [(wording(f"{_K}.upload.sample_placeholder", lang, plain=True), "")] + [
+            (sample_title(name, lang), name) for name in sample_files()
         ]
         if list(self.sample_picker.options) != options:
             self.sample_picker.options = options
         self.sample_picker.value = self.state.sample if self.state.sample in sample_files() else ""
-        self.sample_button.description = text("sample_button")
+        self.sample_button.description = wording(f"{_K}.upload.sample_button", lang, plain=True)
         self.sample_button.disabled = not self.state.sample or self.state.running
         self.file_status.value = self._message_html(lang)
-
-    @staticmethod
-    def _sample_title(name: str, lang: str) -> str:
-        texts = knowledge().ui["bulk_triage"]["upload"]["sample_names"].get(
-            name.replace(".", "_")
-        )
-        return f"{texts[lang]} — {name}" if texts else name
 
     def _message_html(self, lang: str) -> str:
         message = self.state.message
@@ -1030,7 +1035,7 @@ class BulkTriageApp(App):
         if tone == "done" and self.state.sample_loaded:
             sample_as_of = str(self._settings.get("samples", {}).get("as_of") or "")
             if sample_as_of:
-                note = wording("bulk_triage.upload.sample_as_of", lang, plain=True,
+                note = wording(f"{_K}.upload.sample_as_of", lang, plain=True,
                                as_of=sample_as_of.replace("T", " "))
         return file_message_html(message["key"], values, lang, tone=tone,
                                  detail=str(message.get("detail") or ""), note=note)
@@ -1038,52 +1043,36 @@ class BulkTriageApp(App):
     def _render_mapping(self, lang: str) -> None:
         loaded = self.state.loaded and self.raw is not None
         self.mapping_grid.layout.display = None if loaded else "none"
-        key = "intro" if loaded else "waiting"
-        self.mapping_intro.value = (
-            f'<p class="tpop-muted">{wording(f"bulk_triage.mapping.{key}", lang)}</p>'
-        )
+        self.mapping_intro.value = mapping_intro_html(loaded, lang)
         for cell, key in zip(self.mapping_head, ("field", "column", "example"), strict=True):
-            cell.value = wording(f"bulk_triage.mapping.{key}", lang)
+            cell.value = wording(f"{_K}.mapping.{key}", lang)
         if not loaded:
             self.mapping_message.value = ""
             return
         assert self.raw is not None
         spec = knowledge().columns["columns"]
         headers = list(self.raw.columns)
-        options = [(wording("bulk_triage.mapping.not_in_file", lang, plain=True),
+        options = [(wording(f"{_K}.mapping.not_in_file", lang, plain=True),
                     NOT_IN_FILE)] + [(h, h) for h in headers]
         mapping = self.state.mapping
         for column in CANONICAL_COLUMNS:
             required = spec.get(column, {}).get("required") == "yes"
-            badge = (
-                f'<span class="tpop-badge tpop-tone-escalate">'
-                f"{wording('bulk_triage.mapping.required', lang)}</span>"
-                if required
-                else '<span class="tpop-badge">'
-                f'{wording("bulk_triage.mapping.optional", lang)}</span>'
-            )
             label = spec.get(column, {}).get("label", {}).get(lang, column)
-            self.mapping_labels[column].value = (
-                f'<span class="tpop-mapping-name">{esc(label)}</span> {badge}'
-            )
+            self.mapping_labels[column].value = mapping_label_html(label, required, lang)
             control = self.mapping_controls[column]
             if list(control.options) != options:
                 control.options = options
             chosen = mapping.get(column, NOT_IN_FILE)
             control.value = chosen if chosen in headers else NOT_IN_FILE
-            self.mapping_examples[column].value = self._example_html(chosen, lang)
+            self.mapping_examples[column].value = example_html(self._example(chosen), lang)
         self.mapping_message.value = self._mapping_message_html(lang)
 
-    def _example_html(self, header: str, lang: str) -> str:
+    def _example(self, header: str) -> str | None:
+        """The first filled cell of a file's column ('' : none; None: no such column),
+        without scanning a whole column of a large file."""
         if not header or self.raw is None or header not in self.raw.columns:
-            return '<span class="tpop-muted">—</span>'
-        # the first filled cell, without scanning a whole column of a large file
-        found = next((str(v) for v in self.raw[header].to_numpy(object) if str(v).strip()), None)
-        if found is None:
-            empty = wording("bulk_triage.validation.empty_value", lang)
-            return f'<span class="tpop-muted">{empty}</span>'
-        value = found if len(found) <= 40 else found[:39] + "…"
-        return f"<code>{esc(value)}</code>"
+            return None
+        return next((str(v) for v in self.raw[header].to_numpy(object) if str(v).strip()), "")
 
     def _mapping_message_html(self, lang: str) -> str:
         mapping = self.column_mapping()
@@ -1098,16 +1087,11 @@ class BulkTriageApp(App):
 
         loaded = self.state.loaded and self.orders is not None
         if not loaded:
-            self.validation.value = (
-                f'<p class="tpop-muted">{wording("bulk_triage.validation.waiting", lang)}</p>'
-            )
+            self.validation.value = validation_waiting_html(lang)
             return
         assert self.orders is not None and self.raw is not None
         if self.column_mapping().missing_required():
-            self.validation.value = (
-                f'<p class="tpop-muted tpop-validation-blocked">'
-                f"{wording('bulk_triage.run.blocked', lang)}</p>"
-            )
+            self.validation.value = validation_blocked_html(lang)
             return
         fresh = (
             self.result is not None
@@ -1144,16 +1128,13 @@ class BulkTriageApp(App):
         return invalid_rows_html(rows, len(bad) - min(len(bad), limit), lang)
 
     def _render_run(self, lang: str) -> None:
-        def text(key: str) -> str:
-            return wording(f"bulk_triage.run.{key}", lang, plain=True)
-
-        self.as_of_label.value = wording("bulk_triage.run.as_of", lang)
+        self.as_of_label.value = wording(f"{_K}.run.as_of", lang)
         if self.as_of.value != self.state.as_of_text:
             self.as_of.value = self.state.as_of_text
         self.as_of.placeholder = "2026-11-26T10:00"
-        self.now_button.description = text("now")
-        self.run_button.description = text("button")
-        self.cancel_button.description = text("cancel")
+        self.now_button.description = wording(f"{_K}.run.now", lang, plain=True)
+        self.run_button.description = wording(f"{_K}.run.button", lang, plain=True)
+        self.cancel_button.description = wording(f"{_K}.run.cancel", lang, plain=True)
         blocked = self.blocked()
         running = self.state.running
         self.run_button.disabled = bool(blocked) or running
@@ -1161,15 +1142,9 @@ class BulkTriageApp(App):
         self.cancel_button.disabled = self.state.cancelling
         self.now_button.disabled = running
         self.as_of.disabled = running
-        help_html = (
-            f'<p class="tpop-small tpop-muted">{wording("bulk_triage.run.as_of_help", lang)}</p>'
-        )
-        if blocked == "bulk_triage.run.bad_as_of":
-            help_html = (
-                '<div class="tpop-callout tpop-tone-error tpop-as-of-error" role="alert">'
-                f"{wording(blocked, lang, value=self.state.as_of_text)}</div>"
-            )
-        self.as_of_help.value = help_html
+        bad_as_of = blocked == f"{_K}.run.bad_as_of"
+        self.as_of_help.value = as_of_help_html(
+            lang, self.state.as_of_text if bad_as_of else None)
         self.progress.layout.display = None if running else "none"
         self.progress.max = max(1, self.state.total)
         self.progress.value = self.state.done
@@ -1187,7 +1162,7 @@ class BulkTriageApp(App):
         self.run_status.value = run_status_html(
             lang, running=running, cancelling=self.state.cancelling, done=self.state.done,
             total=self.state.total,
-            blocked=blocked if blocked != "bulk_triage.run.bad_as_of" else None,
+            blocked=None if bad_as_of else blocked,
             cancelled=(cancelled, self.state.total) if cancelled >= 0 else None,
             finished=finished,
         )
@@ -1202,23 +1177,13 @@ class BulkTriageApp(App):
     def _render_results(self, lang: str) -> None:
         has_result = self.result is not None
         self.charts.layout.display = None if has_result else "none"
-        self.table_title.value = f"<h3>{wording('bulk_triage.results.table', lang)}</h3>"
-        self.charts_title.value = (
-            f"<h3>{wording('bulk_triage.results.charts', lang)}</h3>" if has_result else ""
-        )
+        self.table_title.value = subtitle_html("results.table", lang)
+        self.charts_title.value = subtitle_html("results.charts", lang) if has_result else ""
         self.result_table.root.layout.display = None if has_result else "none"
         self.table_title.layout.display = None if has_result else "none"
-        self.stale.value = (
-            '<div class="tpop-callout tpop-tone-wait tpop-stale-note" role="status">'
-            f"{wording('bulk_triage.run.stale', lang)}</div>"
-            if self._is_stale()
-            else ""
-        )
+        self.stale.value = stale_html(self._is_stale(), lang)
         if not has_result:
-            self.summary.value = (
-                f'<p class="tpop-muted tpop-results-empty">'
-                f"{wording('bulk_triage.results.empty', lang)}</p>"
-            )
+            self.summary.value = results_empty_html(lang)
             return
         assert self.result is not None
         counts = {str(k): int(v) for k, v in self.result["outcome"].value_counts().items()}
@@ -1250,43 +1215,21 @@ class BulkTriageApp(App):
 
     def _render_downloads(self, lang: str) -> None:
         has_result = self.result is not None
-
-        def text(key: str, **values: Any) -> str:
-            return wording(f"bulk_triage.download.{key}", lang, plain=True, **values)
-
         self.download_buttons.layout.display = None if has_result else "none"
-        key = "intro" if has_result else "waiting"
-        versions = ""
-        if has_result:
-            versions = (
-                '<p class="tpop-small tpop-muted tpop-download-versions">'
-                + wording("bulk_triage.download.versions", lang, kb=knowledge().version,
-                          calendar=calendar_version())
-                + "</p>"
-            )
-        self.download_intro.value = (
-            f'<p class="tpop-muted">{wording(f"bulk_triage.download.{key}", lang)}</p>'
-            + versions
-        )
-        self.download_format_label.value = wording("bulk_triage.download.format", lang)
-        options = [(text(f"formats.{style}"), style) for style in DOWNLOAD_STYLES]
+        self.download_intro.value = download_intro_html(
+            lang, {"kb": knowledge().version, "calendar": calendar_version()}
+            if has_result else None)
+        self.download_format_label.value = wording(f"{_K}.download.format", lang)
+        options = [(wording(f"{_K}.download.formats.{style}", lang, plain=True), style)
+                   for style in sorted(DOWNLOAD_STYLES, key=lambda style: style != lang)]
         if list(self.download_format.options) != options:
             self.download_format.options = options
         if self.download_format.value != self.state.download_style:
             self.download_format.value = self.state.download_style
         filtered = self.filtered_count()
-        self.download_all_label.value = (
-            f'<span class="tpop-download-group-title">{wording("bulk_triage.download.all", lang)}'
-            f" ({esc(number(len(self.result), lang) if has_result else 0)})</span>"
-        )
-        title = (wording("bulk_triage.download.filtered", lang, n=number(filtered, lang))
-                 if filtered is not None else wording("bulk_triage.download.filtered_title", lang))
-        self.download_filtered_label.value = (
-            f'<span class="tpop-download-group-title">{title}</span>'
-            + ("" if filtered is not None else
-               f'<span class="tpop-small tpop-muted tpop-filtered-none">'
-               f'{wording("bulk_triage.download.filtered_none", lang)}</span>')
-        )
+        self.download_all_label.value = download_all_label_html(
+            len(self.result) if self.result is not None else 0, lang)
+        self.download_filtered_label.value = download_filtered_label_html(filtered, lang)
         stem = self._file_stem() if has_result else "triage"
         from ..export import CSV_MIME, XLSX_MIME
 
@@ -1296,21 +1239,15 @@ class BulkTriageApp(App):
             (self.download_filtered_csv, "csv", ".csv", True),
             (self.download_filtered_xlsx, "xlsx", ".xlsx", True),
         ):
-            button.label = text(key)
-            button.busy_label = text("preparing")
+            button.label = wording(f"{_K}.download.{key}", lang, plain=True)
+            button.busy_label = wording(f"{_K}.download.preparing", lang, plain=True)
             button.disabled = (not has_result or self.state.running
                                or (only and not filtered))
             english = self.state.download_style == "en"
             part = ("_filtered" if english else "_filtre") if only else ""
             button.filename = stem + part + ("" if english else "_fr") + suffix
             button.mime = CSV_MIME if suffix == ".csv" else XLSX_MIME
-        self.download_message.value = (
-            '<div class="tpop-alert tpop-alert-error" role="alert">'
-            f"{wording('bulk_triage.download.failed', lang, kind=self.state.download_error)}"
-            "</div>"
-            if self.state.download_error
-            else ""
-        )
+        self.download_message.value = download_failed_html(self.state.download_error, lang)
 
     # -- for tests and notebooks -----------------------------------------------------
     def displayed_columns(self) -> list[str]:

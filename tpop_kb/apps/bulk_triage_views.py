@@ -36,6 +36,8 @@ __all__ = [
     "why_text",
 ]
 
+#: The page wording's prefix (``data/ui/bulk_triage.yaml``).
+_K = "bulk_triage"
 #: The order assistant's page, relative to the bulk page (both are Voila notebooks).
 ASSISTANT_PAGE = "order_assistant.ipynb"
 #: Lines above the first order in a spreadsheet: the header.
@@ -82,14 +84,14 @@ def file_size(size: int, lang: str) -> str:
 
     locale = _locale(lang)
     if size < 1024:
-        return wording("bulk_triage.units.bytes", lang, plain=True,
+        return wording(f"{_K}.units.bytes", lang, plain=True,
                        n=format_decimal(size, locale=locale))
     if size < 1024 * 1024:
         unit, value = "kb", size / 1024
     else:
         unit, value = "mb", size / (1024 * 1024)
     shown = format_decimal(round(value, 1) if value < 10 else round(value), locale=locale)
-    return wording(f"bulk_triage.units.{unit}", lang, plain=True, n=shown)
+    return wording(f"{_K}.units.{unit}", lang, plain=True, n=shown)
 
 
 def moment_text(text: str, lang: str) -> str:
@@ -106,9 +108,11 @@ def moment_text(text: str, lang: str) -> str:
 
 
 def column_label(column: str, lang: str) -> str:
-    """A column's heading from ``bulk_triage.columns``; its own name when it has none."""
-    texts = knowledge().ui["bulk_triage"].get("columns", {}).get(column)
-    return str(texts[lang]) if isinstance(texts, dict) and lang in texts else column
+    """A column's heading from ``bulk_triage.columns`` (plain text); its own name when it
+    has none."""
+    if column not in knowledge().ui[_K].get("columns", {}):
+        return column
+    return wording(f"{_K}.columns.{column}", lang, plain=True)
 
 
 def outcome_title(code: str, lang: str) -> str:
@@ -125,13 +129,15 @@ def country_label(code: str, lang: str) -> str:
     from ..countries import country_name
 
     if not code:
-        return wording("bulk_triage.table.unknown_country", lang, plain=True)
+        return wording(f"{_K}.table.unknown_country", lang, plain=True)
     return country_name(code, lang)
 
 
 def status_label(code: str, lang: str) -> str:
-    texts = knowledge().ui["bulk_triage"]["download"]["status"].get(code)
-    return str(texts[lang]) if isinstance(texts, dict) else code
+    """A tracking status's name (plain text); the code when it has none."""
+    if code not in knowledge().ui[_K]["download"]["status"]:
+        return code
+    return wording(f"{_K}.download.status.{code}", lang, plain=True)
 
 
 def why_text(error: str, lang: str) -> tuple[str, bool]:
@@ -140,11 +146,11 @@ def why_text(error: str, lang: str) -> tuple[str, bool]:
     known message stays as the reader wrote it)."""
     found = _LATE.match(error)
     if found:
-        return wording("bulk_triage.validation.why_late", lang, plain=True,
+        return wording(f"{_K}.validation.why_late", lang, plain=True,
                        moment=moment_text(found["moment"], lang),
                        as_of=moment_text(found["as_of"], lang)), True
     if error == _EMPTY_ID:
-        return wording("bulk_triage.validation.why_empty_id", lang, plain=True), True
+        return wording(f"{_K}.validation.why_empty_id", lang, plain=True), True
     shown = translate(error, lang)
     return shown, lang == "en" or shown != error
 
@@ -173,7 +179,7 @@ def file_message_html(
         if english:
             parts.append(
                 '<p class="tpop-small tpop-muted">'
-                f'{wording("bulk_triage.upload.reader_language", lang)}</p>'
+                f'{wording(f"{_K}.upload.reader_language", lang)}</p>'
             )
     if note:
         parts.append(f'<p class="tpop-small tpop-muted">{esc(note)}</p>')
@@ -208,20 +214,20 @@ def mapping_message_html(
         parts.append(
             '<div class="tpop-callout tpop-tone-error tpop-mapping-error" role="alert" '
             f'data-missing="{esc(" ".join(missing))}">'
-            f"{wording('bulk_triage.mapping.missing', lang, columns=names)}</div>"
+            f"{wording(f'{_K}.mapping.missing', lang, columns=names)}</div>"
         )
     for header, columns in shared.items():
         if len(columns) > 1:
             parts.append(
                 '<div class="tpop-callout tpop-tone-wait tpop-mapping-shared">'
-                + wording("bulk_triage.mapping.shared", lang, header=header,
+                + wording(f"{_K}.mapping.shared", lang, header=header,
                           columns=", ".join(label(c) for c in columns))
                 + "</div>"
             )
     if ignored:
         parts.append(
             '<p class="tpop-small tpop-muted tpop-mapping-unused">'
-            + wording("bulk_triage.mapping.unused", lang, columns=", ".join(ignored))
+            + wording(f"{_K}.mapping.unused", lang, columns=", ".join(ignored))
             + "</p>"
         )
     return "".join(parts)
@@ -237,7 +243,7 @@ def invalid_rows_html(rows: Iterable[Mapping[str, Any]], more: int, lang: str) -
     out."""
     spec = knowledge().columns["columns"]
     head = "".join(
-        f'<th scope="col">{wording(f"bulk_triage.validation.{k}", lang)}</th>'
+        f'<th scope="col">{wording(f"{_K}.validation.{k}", lang)}</th>'
         for k in ("row", "order", "field", "value", "why")
     )
     body = []
@@ -247,7 +253,7 @@ def invalid_rows_html(rows: Iterable[Mapping[str, Any]], more: int, lang: str) -
         value = str(row.get("value") or "")
         shown = (
             f"<code>{esc(value)}</code>" if value.strip()
-            else f'<span class="tpop-muted">{wording("bulk_triage.validation.empty_value", lang)}'
+            else f'<span class="tpop-muted">{wording(f"{_K}.validation.empty_value", lang)}'
             "</span>"
         )
         label = spec.get(column, {}).get("label", {}).get(lang, column) if column else ""
@@ -266,12 +272,12 @@ def invalid_rows_html(rows: Iterable[Mapping[str, Any]], more: int, lang: str) -
     if more > 0:
         tail = (
             '<p class="tpop-small tpop-muted">'
-            + wording("bulk_triage.validation.more", lang, n=number(more, lang))
+            + wording(f"{_K}.validation.more", lang, n=number(more, lang))
             + "</p>"
         )
-    notes = [wording("bulk_triage.validation.row_help", lang)]
+    notes = [wording(f"{_K}.validation.row_help", lang)]
     if english_left and lang != "en":
-        notes.append(wording("bulk_triage.upload.reader_language", lang))
+        notes.append(wording(f"{_K}.upload.reader_language", lang))
     note = f'<p class="tpop-small tpop-muted tpop-row-help">{" ".join(notes)}</p>'
     return (
         '<div class="tpop-table-scroll tpop-invalid-scroll">'
@@ -303,14 +309,14 @@ def changed_html(groups: Mapping[str, Sequence[int]], as_of: str, lang: str) -> 
         return ""
     items = "".join(
         f'<li data-why="{esc(why)}" data-count="{len(rows)}">'
-        + plural(f"bulk_triage.validation.changed_{why}", lang, len(rows),
+        + plural(f"{_K}.validation.changed_{why}", lang, len(rows),
                  as_of=moment_text(as_of, lang))
         + "</li>"
         for why, rows in groups.items()
     )
     return (
         '<div class="tpop-callout tpop-tone-wait tpop-triage-changes" role="status">'
-        f'<h3>{wording("bulk_triage.validation.changed_title", lang)}</h3><ul>{items}</ul></div>'
+        f'<h3>{wording(f"{_K}.validation.changed_title", lang)}</h3><ul>{items}</ul></div>'
     )
 
 
@@ -323,19 +329,19 @@ def validation_html(
     stats = "".join(
         f'<div class="tpop-stat tpop-count-{key}" data-count="{value}">'
         f'<span class="tpop-stat-value">{esc(number(value, lang))}</span>'
-        f'<span class="tpop-stat-label">{wording(f"bulk_triage.validation.{key}", lang)}</span>'
+        f'<span class="tpop-stat-label">{wording(f"{_K}.validation.{key}", lang)}</span>'
         "</div>"
         for key, value in (("rows_read", total), ("valid", total - invalid), ("invalid", invalid))
     )
     parts = [f'<div class="tpop-stats tpop-validation-stats">{stats}</div>', changes_html]
     if not invalid:
         parts.append(
-            f'<p class="tpop-all-valid">✓ {wording("bulk_triage.validation.all_valid", lang)}</p>'
+            f'<p class="tpop-all-valid">✓ {wording(f"{_K}.validation.all_valid", lang)}</p>'
         )
     else:
         parts.append(
             '<p class="tpop-muted">'
-            + wording("bulk_triage.validation.intro", lang,
+            + wording(f"{_K}.validation.intro", lang,
                       outcome=outcome_title("invalid_input", lang))
             + "</p>"
         )
@@ -345,7 +351,7 @@ def validation_html(
         items = "".join(f'<li{"" if lang == "en" or t != n else _EN}>{esc(t)}</li>'
                         for t, n in shown)
         parts.append(
-            f'<div class="tpop-reader-notes"><h3>{wording("bulk_triage.validation.notes", lang)}'
+            f'<div class="tpop-reader-notes"><h3>{wording(f"{_K}.validation.notes", lang)}'
             f"</h3><ul>{items}</ul></div>"
         )
     return "".join(parts)
@@ -368,26 +374,26 @@ def run_status_html(
     """Step 4's status line: running (done of total), stopping, blocked (a wording key),
     cancelled (done, total), or finished (``total``, ``as_of``, ``seconds``, ``changed``)."""
     if running:
-        key = "bulk_triage.run.cancelling" if cancelling else "bulk_triage.run.running"
+        key = f"{_K}.run.cancelling" if cancelling else f"{_K}.run.running"
         status = wording(key, lang, done=number(done, lang), total=number(total, lang))
         return f'<p class="tpop-muted tpop-run-running" role="status">{status}</p>'
-    if blocked in ("bulk_triage.run.no_file", "bulk_triage.run.blocked"):
+    if blocked in (f"{_K}.run.no_file", f"{_K}.run.blocked"):
         return f'<p class="tpop-muted tpop-run-blocked">{wording(blocked, lang)}</p>'
     if cancelled is not None:
-        text = wording("bulk_triage.run.cancelled", lang, done=number(cancelled[0], lang),
+        text = wording(f"{_K}.run.cancelled", lang, done=number(cancelled[0], lang),
                        total=number(cancelled[1], lang))
         return (
             '<div class="tpop-callout tpop-tone-wait tpop-run-cancelled" role="status">'
             f"{text}</div>"
         )
     if finished is not None:
-        text = wording("bulk_triage.run.done", lang, total=number(finished["total"], lang),
+        text = wording(f"{_K}.run.done", lang, total=number(finished["total"], lang),
                        as_of=moment_text(str(finished["as_of"]), lang),
                        seconds=seconds(finished["seconds"], lang))
         changed = int(finished.get("changed") or 0)
         extra = (
             f' <span class="tpop-run-changed" data-count="{changed}">'
-            + plural("bulk_triage.run.changed", lang, changed)
+            + plural(f"{_K}.run.changed", lang, changed)
             + "</span>"
             if changed
             else ""
@@ -417,11 +423,11 @@ def summary_html(counts: Mapping[str, int], codes: Sequence[str], lang: str) -> 
             f'<span class="tpop-summary-count">{esc(number(n, lang))}</span>'
             f'<span class="tpop-summary-title">{esc(outcome_title(code, lang))}</span>'
             f'<span class="tpop-summary-share">'
-            f"{wording('bulk_triage.results.share', lang, percent=share)}</span>"
+            f"{wording(f'{_K}.results.share', lang, percent=share)}</span>"
             "</div>"
         )
     return (
-        f'<h3>{wording("bulk_triage.results.summary", lang)}</h3>'
+        f'<h3>{wording(f"{_K}.results.summary", lang)}</h3>'
         f'<div class="tpop-summary" data-total="{total}">{"".join(items)}</div>'
     )
 
@@ -494,7 +500,7 @@ def table_html(
             arrow = " ↓" if descending else " ↑"
             state = "descending" if descending else "ascending"
         label = column_label(c, lang)
-        sort_title = wording("bulk_triage.table.sort_by_column", lang, column=label)
+        sort_title = wording(f"{_K}.table.sort_by_column", lang, column=label)
         head.append(
             f'<th scope="col" class="tpop-col-{esc(c)}" data-column="{esc(c)}" '
             f'aria-sort="{state}"><button type="button" class="tpop-sort-header" '
@@ -511,7 +517,7 @@ def table_html(
         )
     return (
         f'<p class="tpop-small tpop-muted tpop-scroll-hint">→ '
-        f'{wording("bulk_triage.table.scroll_hint", lang)}</p>'
+        f'{wording(f"{_K}.table.scroll_hint", lang)}</p>'
         '<div class="tpop-table-scroll tpop-results-scroll" tabindex="0">'
         f'<table class="tpop-table tpop-results" lang="{esc(lang)}">'
         f'<thead><tr>{"".join(head)}</tr></thead>'
@@ -528,7 +534,7 @@ def _cell(column: str, value: Any, record: Mapping[str, Any], lang: str, as_of: 
     if column == "order_id":
         order = str(value)
         link = assistant_link(record, lang, as_of)
-        title = wording("bulk_triage.table.open_assistant", lang, order=order)
+        title = wording(f"{_K}.table.open_assistant", lang, order=order)
         return (
             f'<th scope="row" class="{css}"><a class="tpop-assistant-link" '
             f'href="{esc(link)}" target="_blank" rel="noopener" title="{title}">'
@@ -569,7 +575,7 @@ def _cell(column: str, value: Any, record: Mapping[str, Any], lang: str, as_of: 
             return f'<td class="{css}">{esc(url)}</td>'
         return (
             f'<td class="{css}"><a href="{esc(url)}" target="_blank" '
-            f'rel="noopener noreferrer">{wording("bulk_triage.table.link", lang)} ↗</a></td>'
+            f'rel="noopener noreferrer">{wording(f"{_K}.table.link", lang)} ↗</a></td>'
         )
     if column in ("recheck_at", "shipped_at", "contact_from"):
         return f'<td class="{css}">{esc(moment_text(str(value), lang))}</td>'
@@ -578,3 +584,146 @@ def _cell(column: str, value: Any, record: Mapping[str, Any], lang: str, as_of: 
         return f'<td class="{css}">{refs}</td>'
     return f'<td class="{css}">{esc(value)}</td>'
 
+
+
+# -- the page's other fragments (the page passes its state's values) ----------------------
+
+
+def sample_title(name: str, lang: str) -> str:
+    """A bundled sample's name in the picker (plain text): its wording, then the file's
+    name; the file's name alone when it has no wording."""
+    if name.replace(".", "_") not in knowledge().ui[_K]["upload"]["sample_names"]:
+        return name
+    title = wording(f"{_K}.upload.sample_names.{name.replace('.', '_')}", lang, plain=True)
+    return f"{title} — {name}"
+
+
+def home_html(lang: str) -> str:
+    return f'<a class="tpop-home-link" href="index.ipynb">{wording(f"{_K}.home", lang)}</a>'
+
+
+def hero_html(lang: str) -> str:
+    return (
+        f'<div class="tpop-hero" lang="{esc(lang)}">'
+        f"<h1>{wording(f'{_K}.title', lang)}</h1>"
+        f'<p class="tpop-lead">{wording(f"{_K}.lead", lang)}</p></div>'
+    )
+
+
+def step_title_html(step: str, lang: str) -> str:
+    """A step's heading: ``upload``, ``mapping``, ``validation``, ``run``, ``results``,
+    ``download``."""
+    return f"<h2>{wording(f'{_K}.steps.{step}', lang)}</h2>"
+
+
+def subtitle_html(key: str, lang: str) -> str:
+    """A heading inside a step (``results.table``, ``results.charts``)."""
+    return f"<h3>{wording(f'{_K}.{key}', lang)}</h3>"
+
+
+def muted_html(key: str, lang: str, css: str = "") -> str:
+    """A quiet line of the wording ``key`` (under ``bulk_triage``): what a step waits for."""
+    classes = f"tpop-muted {css}".strip()
+    return f'<p class="{classes}">{wording(f"{_K}.{key}", lang)}</p>'
+
+
+def mapping_intro_html(loaded: bool, lang: str) -> str:
+    return muted_html("mapping.intro" if loaded else "mapping.waiting", lang)
+
+
+def mapping_label_html(label: str, required: bool, lang: str) -> str:
+    """A column's name in the mapping grid, with its "required"/"optional" badge."""
+    badge = (
+        '<span class="tpop-badge tpop-tone-escalate">'
+        f"{wording(f'{_K}.mapping.required', lang)}</span>"
+        if required
+        else f'<span class="tpop-badge">{wording(f"{_K}.mapping.optional", lang)}</span>'
+    )
+    return f'<span class="tpop-mapping-name">{esc(label)}</span> {badge}'
+
+
+def example_html(value: str | None, lang: str) -> str:
+    """The first filled cell of a mapped column (``None``: no column; ``""``: only empty
+    cells); a long one is cut at 40 characters."""
+    if value is None:
+        return '<span class="tpop-muted">—</span>'
+    if not value:
+        return f'<span class="tpop-muted">{wording(f"{_K}.validation.empty_value", lang)}</span>'
+    shown = value if len(value) <= 40 else value[:39] + "…"
+    return f"<code>{esc(shown)}</code>"
+
+
+def validation_waiting_html(lang: str) -> str:
+    return muted_html("validation.waiting", lang)
+
+
+def validation_blocked_html(lang: str) -> str:
+    return muted_html("run.blocked", lang, "tpop-validation-blocked")
+
+
+def as_of_help_html(lang: str, bad_value: str | None = None) -> str:
+    """Under the as-of field: how to write it, or (``bad_value``) why it is not a date."""
+    if bad_value is None:
+        return f'<p class="tpop-small tpop-muted">{wording(f"{_K}.run.as_of_help", lang)}</p>'
+    return (
+        '<div class="tpop-callout tpop-tone-error tpop-as-of-error" role="alert">'
+        f"{wording(f'{_K}.run.bad_as_of', lang, value=bad_value)}</div>"
+    )
+
+
+def stale_html(stale: bool, lang: str) -> str:
+    """The note over a result made from other orders or another moment than the page's."""
+    if not stale:
+        return ""
+    return (
+        '<div class="tpop-callout tpop-tone-wait tpop-stale-note" role="status">'
+        f"{wording(f'{_K}.run.stale', lang)}</div>"
+    )
+
+
+def results_empty_html(lang: str) -> str:
+    return muted_html("results.empty", lang, "tpop-results-empty")
+
+
+def download_intro_html(lang: str, versions: Mapping[str, str] | None = None) -> str:
+    """What the downloads hold; ``versions`` (``kb``, ``calendar``: there is a result):
+    what it was triaged with."""
+    if versions is None:
+        return muted_html("download.waiting", lang)
+    return muted_html("download.intro", lang) + (
+        '<p class="tpop-small tpop-muted tpop-download-versions">'
+        + wording(f"{_K}.download.versions", lang, kb=versions["kb"],
+                  calendar=versions["calendar"])
+        + "</p>"
+    )
+
+
+def download_all_label_html(rows: int, lang: str) -> str:
+    return (
+        f'<span class="tpop-download-group-title">{wording(f"{_K}.download.all", lang)}'
+        f" ({esc(number(rows, lang))})</span>"
+    )
+
+
+def download_filtered_label_html(filtered: int | None, lang: str) -> str:
+    """The filtered rows' downloads' title: how many (``None``: the table is not filtered,
+    and a line says so)."""
+    if filtered is not None:
+        title = wording(f"{_K}.download.filtered", lang, n=number(filtered, lang))
+        return f'<span class="tpop-download-group-title">{title}</span>'
+    return (
+        f'<span class="tpop-download-group-title">'
+        f'{wording(f"{_K}.download.filtered_title", lang)}</span>'
+        f'<span class="tpop-small tpop-muted tpop-filtered-none">'
+        f'{wording(f"{_K}.download.filtered_none", lang)}</span>'
+    )
+
+
+def download_failed_html(kind: str, lang: str) -> str:
+    """A download that could not be built (``kind``: the error's kind; empty: none)."""
+    if not kind:
+        return ""
+    return (
+        '<div class="tpop-alert tpop-alert-error" role="alert">'
+        f"{wording(f'{_K}.download.failed', lang, kind=kind)}</div>"
+    )

@@ -19,24 +19,19 @@ follow the page's language; they are already in the browser when the kernel goes
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 import anywidget
 import traitlets
 
+from .style import asset
+
 __all__ = ["ConnectionWatch"]
-
-
-def _asset(name: str) -> str:
-    """``assets/<name>`` (as ``_base.asset`` reads it; ``_base`` imports this module)."""
-    return files("tpop_kb.apps").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 class ConnectionWatch(anywidget.AnyWidget):
     """A banner the browser shows when the page's widgets lose their kernel."""
 
-    _esm = _asset("connection.js")
-    _css = _asset("connection.css")
+    _esm = asset("connection.js")
+    _css = asset("connection.css")
 
     title = traitlets.Unicode("").tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)

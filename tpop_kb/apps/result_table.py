@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ResultTable", "TableState", "TableView", "column_label", "number"]
 
+#: The page wording's prefix (``data/ui/bulk_triage.yaml``).
+_K = "bulk_triage"
 ALL = "__all__"
 ANY_FLAG = "__any__"
 NO_FLAG = "__none__"
@@ -197,10 +199,11 @@ class ResultTable:
             button.add_class("tpop-pager-button")
         self.page_label = widgets.HTML()
         self.page_label.add_class("tpop-page-label")
-        pager = widgets.HBox(
-            [self.first, self.previous, self.page_label, self.next, self.last,
-             field("page_size", self.page_size)]
-        )
+        # the buttons and "Page 1 of 15" on one line, centred on each other; the page
+        # size's field (a label above its list) at the end of the row
+        nav = widgets.HBox([self.first, self.previous, self.page_label, self.next, self.last])
+        nav.add_class("tpop-pager-nav")
+        pager = widgets.HBox([nav, field("page_size", self.page_size)])
         pager.add_class("tpop-pager")
         top = widgets.HBox([self.count, self.reset])
         top.add_class("tpop-table-top")
@@ -387,10 +390,10 @@ class ResultTable:
         total = len(self.frame)
         start = page * size + 1 if len(shown) else 0
         end = page * size + len(rows)
-        text = wording("bulk_triage.table.count", lang, start=number(start, lang),
+        text = wording(f"{_K}.table.count", lang, start=number(start, lang),
                        end=number(end, lang), shown=number(len(shown), lang))
         if len(shown) != total:
-            text += " " + wording("bulk_triage.table.filtered", lang,
+            text += " " + wording(f"{_K}.table.filtered", lang,
                                   total=number(total, lang))
         # the rows first, then the count line: when the count changes, the rows are there
         self.table.value = (
@@ -398,7 +401,7 @@ class ResultTable:
                        descending=s.descending, as_of=s.as_of)
             if len(rows)
             else '<p class="tpop-table-empty tpop-muted">'
-            f'{wording("bulk_triage.table.none", lang)}</p>'
+            f'{wording(f"{_K}.table.none", lang)}</p>'
         )
         self.count.value = (
             f'<div class="tpop-table-count" data-shown="{len(shown)}" data-total="{total}" '
@@ -406,7 +409,7 @@ class ResultTable:
         )
         self.page_label.value = (
             '<span class="tpop-page-number">'
-            + wording("bulk_triage.table.page", lang, page=number(page + 1, lang),
+            + wording(f"{_K}.table.page", lang, page=number(page + 1, lang),
                       pages=number(pages, lang))
             + "</span>"
         )
@@ -428,27 +431,26 @@ class ResultTable:
             ("sort", "sort"),
             ("page_size", "page_size"),
         ):
-            self.labels[name].value = wording(f"bulk_triage.table.{key}", lang)
+            self.labels[name].value = wording(f"{_K}.table.{key}", lang)
 
-        def text(key: str) -> str:
-            return wording(f"bulk_triage.table.{key}", lang, plain=True)
-
-        self.search.placeholder = text("search_placeholder")
-        self.reset.description = text("reset")
+        self.search.placeholder = wording(f"{_K}.table.search_placeholder", lang, plain=True)
+        self.reset.description = wording(f"{_K}.table.reset", lang, plain=True)
         for button, key in ((self.first, "first"), (self.previous, "previous"),
                             (self.next, "next"), (self.last, "last")):
-            button.tooltip = text(key)
-        self.direction.tooltips = [text("ascending"), text("descending")]
+            button.tooltip = wording(f"{_K}.table.{key}", lang, plain=True)
+        self.direction.tooltips = [wording(f"{_K}.table.{key}", lang, plain=True)
+                                   for key in ("ascending", "descending")]
+        all_outcomes, all_countries, all_flags, any_flag, no_flag, file_order = (
+            wording(f"{_K}.table.{key}", lang, plain=True)
+            for key in ("all_outcomes", "all_countries", "all_flags", "any_flag", "no_flag",
+                        "file_order"))
         frame = self.frame
         s = self.state
         if frame is None:
-            self._set_options(self.outcome, [(text("all_outcomes"), ALL)],
-                              ALL)
-            self._set_options(self.country, [(text("all_countries"), ALL)],
-                              ALL)
-            self._set_options(self.flag, [(text("all_flags"), ALL)], ALL)
-            self._set_options(self.sort, [(text("file_order"), FILE_ORDER)],
-                              FILE_ORDER)
+            self._set_options(self.outcome, [(all_outcomes, ALL)], ALL)
+            self._set_options(self.country, [(all_countries, ALL)], ALL)
+            self._set_options(self.flag, [(all_flags, ALL)], ALL)
+            self._set_options(self.sort, [(file_order, FILE_ORDER)], FILE_ORDER)
         else:
             total = len(frame)
             counts = frame["outcome"].value_counts()
@@ -456,7 +458,7 @@ class ResultTable:
                 c for c in counts.index if c not in OUTCOMES]
             self._set_options(
                 self.outcome,
-                [(f"{text('all_outcomes')} ({number(total, lang)})", ALL)]
+                [(f"{all_outcomes} ({number(total, lang)})", ALL)]
                 + [(f"{outcome_title(c, lang)} ({number(int(counts[c]), lang)})", c)
                    for c in codes],
                 s.outcome,
@@ -464,7 +466,7 @@ class ResultTable:
             countries = frame["destination_country"].astype(str).value_counts()
             self._set_options(
                 self.country,
-                [(text("all_countries"), ALL)]
+                [(all_countries, ALL)]
                 + [(f"{country_label(c, lang)} ({number(int(n), lang)})", c or UNKNOWN)
                    for c, n in countries.items()],
                 s.country,
@@ -473,11 +475,9 @@ class ResultTable:
             self._set_options(
                 self.flag,
                 [
-                    (text("all_flags"), ALL),
-                    (f"{text('any_flag')} ({number(flagged, lang)})",
-                     ANY_FLAG),
-                    (f"{text('no_flag')} ({number(total - flagged, lang)})",
-                     NO_FLAG),
+                    (all_flags, ALL),
+                    (f"{any_flag} ({number(flagged, lang)})", ANY_FLAG),
+                    (f"{no_flag} ({number(total - flagged, lang)})", NO_FLAG),
                 ]
                 + [(f"{flag_title(code, lang)} ({number(int(hits.sum()), lang)})", code)
                    for code, hits in self._flag_sets.items()],
@@ -485,7 +485,7 @@ class ResultTable:
             )
             self._set_options(
                 self.sort,
-                [(text("file_order"), FILE_ORDER)]
+                [(file_order, FILE_ORDER)]
                 + [(column_label(c, lang), c) for c in frame.columns
                    if c != "row" and not c.startswith("_")],
                 s.sort,

@@ -7,7 +7,6 @@
 // - links to another page (`<a href="….ipynb">`) carry the language (`?lang=en`);
 // - the browser tab is named after the page, in its language ("Order assistant — TPOP").
 const KEY = "tpop-lang";
-const LANGS = ["fr", "en"];
 
 function stored() {
   try {
@@ -36,6 +35,8 @@ function withLang(href, lang) {
 }
 
 function render({ model, el }) {
+  // the languages the pages speak: tpop_kb.knowledge.LANGUAGES, sent by the page
+  const LANGS = model.get("langs") || [];
   el.style.display = "none";
   const wanted = new URL(window.location.href).searchParams.get("lang");
   const first = LANGS.includes(wanted) ? wanted : stored();
