@@ -221,17 +221,24 @@ def tracking_number_state_codes(numbers: Any) -> np.ndarray:
     if s10.any():
         rows = np.flatnonzero(s10)
         chars = byte_matrix(column.filter(bools(s10)), 13)
-        letter = (chars >= ord("A")) & (chars <= ord("Z"))
-        digit = (chars >= ord("0")) & (chars <= ord("9"))
-        shaped = letter[:, :2].all(1) & digit[:, 2:11].all(1) & letter[:, 11:].all(1)
-        s10[rows[~shaped]] = False  # S10_PATTERN, checked byte by byte
+        # S10_PATTERN checked byte by byte, one column of the matrix at a time (uint8
+        # arithmetic wraps: a byte below 'A' or '0' becomes large)
+        shaped = np.ones(len(rows), dtype=bool)
+        for k in (0, 1, 11, 12):
+            shaped &= (chars[:, k] - np.uint8(ord("A"))) < 26
+        for k in range(2, 11):
+            shaped &= (chars[:, k] - np.uint8(ord("0"))) < 10
+        s10[rows[~shaped]] = False
         chars = chars[shaped]
-        digits = chars[:, 2:11].astype(np.int64) - ord("0")
-        check = 11 - (digits[:, :8] @ np.array(S10_WEIGHTS, dtype=np.int64)) % 11
+        total = np.zeros(len(chars), dtype=np.int32)
+        for k, weight in enumerate(S10_WEIGHTS):
+            total += chars[:, 2 + k] * np.int32(weight)
+        check = 11 - (total - ord("0") * sum(S10_WEIGHTS)) % 11
         expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
-        issuer = chars[:, 11].astype(np.int64) * 256 + chars[:, 12]
+        issuer = chars[:, 11].astype(np.int32) * 256 + chars[:, 12]
         issuer_ok = _issuer_table()[issuer]
-        out[s10] = np.where((digits[:, 8] == expected) & issuer_ok,
+        given = chars[:, 10].astype(np.int32) - ord("0")
+        out[s10] = np.where((given == expected) & issuer_ok,
                             TRACKING_STATES.index("ok"), TRACKING_STATES.index("invalid"))
     length = to_numpy(pc.utf8_length(column))
     for shape in number_shapes():  # S10 comes first: a number of both shapes is judged S10
