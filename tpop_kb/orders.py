@@ -1140,20 +1140,22 @@ def _parse_dates(texts: Any) -> tuple[Any, Any]:
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     size = to_numpy(pc.binary_length(text)) if n else np.zeros(0, dtype=np.int32)
     pending = size > 0
-    for fmt in _date_formats():
-        if not pending.any():
-            break
-        fields, literals, width = _layout(fmt)
+    for width, formats in _formats_by_width(_date_formats()).items():  # copied once a width
         fits = pending & (size == width)
         if not fits.any():
             continue
         where = np.flatnonzero(fits)
         chars = byte_matrix(text.filter(bools(fits)), width)
-        ok, moments = _read_layout(chars, fields, literals)
-        if "%H" not in fmt:  # a date without a time: the end of that day (END_OF_DAY)
-            moments = moments + np.timedelta64(86399, "s")
-        values[where[ok]] = moments[ok]
-        pending[where[ok]] = False
+        for fmt in formats:  # in the order of data/columns.yaml: the first that reads wins
+            fields, literals, _ = _layout(fmt)
+            ok, moments = _read_layout(chars, fields, literals)
+            if "%H" not in fmt:  # a date without a time: the end of that day (END_OF_DAY)
+                moments = moments + np.timedelta64(86399, "s")
+            values[where[ok]] = moments[ok]
+            pending[where[ok]] = False
+            if ok.all():
+                break
+            where, chars = where[~ok], chars[~ok]
     if not pending.any():
         return values, None
     # other shapes and mistakes: the per-value parser, once per distinct text
@@ -1182,6 +1184,16 @@ def _parse_dates(texts: Any) -> tuple[Any, Any]:
 #: ship dates read at a time (131,072)
 _DATE_ROWS = 1 << 17
 _FIELD_WIDTHS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
+
+
+@lru_cache(maxsize=8)
+def _formats_by_width(formats: tuple[str, ...]) -> dict[int, list[str]]:
+    """Date formats (data/columns.yaml's) grouped by the width of their zero-padded texts,
+    each group in the given order."""
+    groups: dict[int, list[str]] = {}
+    for fmt in formats:
+        groups.setdefault(_layout(fmt)[2], []).append(fmt)
+    return groups
 
 
 @lru_cache(maxsize=32)
@@ -1221,16 +1233,17 @@ def _read_layout(chars: Any, fields: Any, literals: Any) -> tuple[Any, Any]:
         chars = chars[rows]
     good = np.ones(len(chars), dtype=bool)
     number = {"%H": 0, "%M": 0, "%S": 0}
-    for token, at, width in fields:
-        value = np.zeros(len(chars), dtype=np.int64)
+    for token, at, width in fields:  # int32: four digits at most
+        value = np.zeros(len(chars), dtype=np.int32)
         for k in range(at, at + width):
             digit = chars[:, k] - np.uint8(ord("0"))  # wraps below '0': > 9 too
             good &= digit <= 9
-            value = value * 10 + digit
+            value *= 10
+            value += digit
         number[token] = value
     year, month, day = number["%Y"], number["%m"], number["%d"]
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
     last = month_days[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
     # years datetime64[ns] holds (the others go to the per-value parser, as before)
     good &= (year > 1678) & (year < 2262) & (month >= 1) & (month <= 12) & (day >= 1)
@@ -1242,7 +1255,8 @@ def _read_layout(chars: Any, fields: Any, literals: Any) -> tuple[Any, Any]:
     of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
     of_400 = of_era * 365 + of_era // 4 - of_era // 100 + of_year
     days = era * 146097 + of_400 - 719468
-    seconds = days * 86400 + number["%H"] * 3600 + number["%M"] * 60 + number["%S"]
+    seconds = days.astype(np.int64) * 86400 + (number["%H"] * 3600 + number["%M"] * 60
+                                                 + number["%S"])
     values = np.where(good, seconds * 10**9, np.iinfo(np.int64).min).view("datetime64[ns]")
     if rows is None:
         return good, values
