@@ -41,6 +41,7 @@ def test_empty_store_says_so(events_db):
 def test_recording_off_is_said(events_db, monkeypatch):
     monkeypatch.setenv("TPOP_KB_EVENTS", "off")
     assert "TPOP_KB_EVENTS=off" in InsightsApp(lang="en").report.value
+    assert not events_db.exists(), "reading the insights created a store"
     landing = LandingApp(lang="en", watch=False)
     assert 'data-recording="off"' in landing.about.value
     monkeypatch.delenv("TPOP_KB_EVENTS")

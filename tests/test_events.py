@@ -406,3 +406,12 @@ def test_postgresql_migration_waits_for_the_schema_lock(pg_url):
     assert opened and opened[0].version() == events.SCHEMA_VERSION
     assert opened[0].rows("SELECT COUNT(*) FROM schema_version")[0][0] == events.SCHEMA_VERSION
     opened[0].close()
+
+
+def test_store_exists_never_creates_a_file(tmp_path):
+    path = tmp_path / "sub" / "events.sqlite3"
+    assert not events.store_exists(str(path)) and not events.store_exists(f"sqlite:///{path}")
+    assert not path.parent.exists()
+    events.open_store(str(path))
+    assert events.store_exists(str(path)) and events.store_exists(f"sqlite:///{path}")
+    assert events.store_exists("postgresql+psycopg://user@/db")

@@ -60,6 +60,7 @@ __all__ = [
     "scenario_draft",
     "scrub_comment",
     "settings",
+    "store_exists",
     "summary",
 ]
 
@@ -415,6 +416,16 @@ class EventStore:
         columns = ["id", *(_EVENT_COLUMNS if table == "events" else _FEEDBACK_COLUMNS)]
         return pd.DataFrame(self.rows(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id"),
                             columns=columns)
+
+
+def store_exists(target: str | None = None) -> bool:
+    """Whether the store at ``target`` (default :func:`events_target`) may hold events: a
+    database URL always may; an SQLite file only once it exists (reading must not create
+    one, e.g. on a server where recording is off)."""
+    target = target or events_target()
+    if "://" in target and not target.startswith("sqlite:///"):
+        return True
+    return Path(target.removeprefix("sqlite:///")).is_file()
 
 
 _STORES: dict[str, EventStore] = {}

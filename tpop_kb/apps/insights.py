@@ -104,11 +104,11 @@ class InsightsApp(App):
     def refresh(self) -> None:
         """Read the summary from the store (a few GROUP BYs); a store that cannot be
         opened is a message, not a fault."""
-        try:
+        try:  # no store file yet: nothing recorded (reading creates none)
             found = events.summary(
                 events.open_store(), since=self.since(),
                 lang=None if self.state.answer_lang == "all" else self.state.answer_lang,
-            )
+            ) if events.store_exists() else None
             error = ""
         except Exception as exc:  # the store is optional: the page says it, nothing breaks
             found, error = None, type(exc).__name__
