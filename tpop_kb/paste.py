@@ -182,10 +182,6 @@ class PastedOrder:
     ignored: list[str] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
 
-    def found_for(self, column: str) -> Found | None:
-        """How ``column`` was found (None when it was not)."""
-        return next((f for f in self.found if f.field == column), None)
-
     @property
     def fields(self) -> list[str]:
         """The canonical fields recognised, in canonical order."""
