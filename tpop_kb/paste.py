@@ -195,7 +195,7 @@ class PastedOrder:
 # Shapes: tracking numbers and dates
 # ---------------------------------------------------------------------------
 
-# UPU S10 (postal.S10_PATTERN), with the spaces La Poste prints: "LA 123 456 785 FR".
+# UPU S10 (tracking.S10_PATTERN), with the spaces La Poste prints: "LA 123 456 785 FR".
 _S10 = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{2}) ?(\d{3}) ?(\d{3}) ?(\d{3}) ?([A-Za-z]{2})(?![A-Za-z0-9])"
 )

@@ -36,6 +36,7 @@ __all__ = [
     "check_tracking_number",
     "load_number_shapes",
     "normalise_tracking_number",
+    "normalised_numbers",
     "number_shapes",
     "s10_check_digit",
     "tracking_number_state_codes",
@@ -111,16 +112,39 @@ def number_shapes() -> tuple[NumberShape, ...]:
 
 
 def normalise_tracking_number(number: str | None) -> str:
-    """Spaces out, letters upper-cased: ``'la 1234 5678 5fr'`` -> ``'LA123456785FR'``."""
-    return re.sub(r"\s+", "", str(number or "")).upper()
+    """Spaces out, letters upper-cased: ``'la 1234 5678 5fr'`` -> ``'LA123456785FR'`` (the
+    column rule, :func:`normalised_numbers`, for one number)."""
+    return str(normalised_numbers([number or ""])[0].as_py())
+
+
+def normalised_numbers(numbers: Any) -> Any:
+    """A column of tracking numbers (Arrow, numpy or a list) without whitespace and with
+    letters upper-cased, as Arrow text: how every check and link reads a number."""
+    import pyarrow.compute as pc
+
+    return pc.utf8_upper(without_spaces(numbers))
 
 
 def s10_check_digit(serial: str) -> int:
-    """The UPU S10 check digit of an 8-digit serial number."""
+    """The UPU S10 check digit of an 8-digit serial number (:func:`_s10_expected` for
+    one serial)."""
+    import numpy as np
+
     if not re.fullmatch(r"[0-9]{8}", serial):
         raise ValueError(f"an S10 serial number is 8 digits, not {serial!r}")
-    check = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
-    return {10: 0, 11: 5}.get(check, check)
+    return int(_s10_expected(np.frombuffer(serial.encode("ascii"), dtype=np.uint8)[None, :])[0])
+
+
+def _s10_expected(serials: np.ndarray) -> np.ndarray:
+    """The S10 check digits of serial numbers given as an (n, 8) matrix of ASCII digit
+    bytes: weights 8 6 4 2 3 5 9 7, ``11 - sum mod 11``, 10 gives 0 and 11 gives 5."""
+    import numpy as np
+
+    total = np.zeros(len(serials), dtype=np.int32)
+    for k, weight in enumerate(S10_WEIGHTS):
+        total += serials[:, k] * np.int32(weight)
+    check = 11 - (total - ord("0") * sum(S10_WEIGHTS)) % 11
+    return np.where(check == 10, 0, np.where(check == 11, 5, check))
 
 
 @dataclass(frozen=True)
@@ -178,21 +202,18 @@ class TrackingCheck:
 
 
 def check_tracking_number(number: str | None) -> TrackingCheck:
-    """Recognise and check one tracking number (spaces removed, letters upper-cased)."""
-    n = normalise_tracking_number(number)
-    if not n:
-        return TrackingCheck(n, "", False, None, None, None)
-    if re.fullmatch(S10_PATTERN, n):
-        expected = s10_check_digit(n[2:10])
-        issuer = n[11:13]
-        valid = int(n[10]) == expected and issuer in iso_countries()
-        return TrackingCheck(
-            n, "s10", valid, expected, issuer, None if valid else "tracking_number_invalid"
-        )
-    for shape in number_shapes():
-        if re.fullmatch(shape.pattern, n):
-            return TrackingCheck(n, shape.kind, True, None, None, None)
-    return TrackingCheck(n, "unknown", False, None, None, "tracking_number_unrecognized")
+    """Recognise and check one tracking number (spaces removed, letters upper-cased): the
+    column reader, :func:`_read_numbers`, on a one-row column, with the expected check
+    digit and issuer a page shows."""
+    column, codes, kinds, expected = _read_numbers([number or ""])
+    n = str(column[0].as_py())
+    state, kind = TRACKING_STATES[codes[0]], _kinds()[kinds[0]]
+    valid = state == "ok"
+    if kind == "s10":
+        flag = None if valid else "tracking_number_invalid"
+        return TrackingCheck(n, kind, valid, int(expected[0]), n[11:13], flag)
+    return TrackingCheck(n, kind, valid, None, None,
+                         "tracking_number_unrecognized" if kind == "unknown" else None)
 
 
 #: the verdicts of :func:`tracking_number_state_codes`, by code
@@ -200,23 +221,40 @@ TRACKING_STATES = ("ok", "invalid", "unrecognized", "")
 
 
 def tracking_number_state_codes(numbers: Any) -> np.ndarray:
-    """:func:`check_tracking_number`'s verdict for an Arrow column, as int8 codes into
-    :data:`TRACKING_STATES`.
+    """:func:`check_tracking_number`'s verdict for a column, as int8 codes into
+    :data:`TRACKING_STATES` (:func:`_read_numbers`)."""
+    return _read_numbers(numbers)[1]
+
+
+def _kinds() -> tuple[str, ...]:
+    """The kinds :func:`_read_numbers` tells apart, by code: no number, S10, each shape of
+    data/postal.yaml, unknown."""
+    return ("", "s10", *(shape.kind for shape in number_shapes()), "unknown")
+
+
+def _read_numbers(numbers: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """The one reading of tracking numbers, over a column: the normalised numbers (Arrow),
+    each row's verdict (int8 codes into :data:`TRACKING_STATES`), its kind (int8 codes
+    into :func:`_kinds`) and, for S10 numbers, the expected check digit (-1 otherwise).
 
     The S10 shape and check digit are read from the numbers' bytes with numpy (13 ASCII
     characters: a matrix); the other shapes' regular expressions (``data/postal.yaml``)
-    run in Arrow (RE2) on the numbers that are not S10.
+    run in Arrow (RE2) on the numbers that are not S10; S10 comes first, so a number of
+    both shapes is judged as S10.
     """
     import numpy as np
     import pyarrow.compute as pc
 
     from ._arrow import bools, byte_matrix, to_numpy
 
-    column = pc.utf8_upper(without_spaces(numbers))
+    column = normalised_numbers(numbers)
     n = len(column)
+    kinds = _kinds()
     out = np.full(n, TRACKING_STATES.index("unrecognized"), dtype=np.int8)
+    kind = np.full(n, len(kinds) - 1, dtype=np.int8)
+    expected_digits = np.full(n, -1, dtype=np.int8)
     if n == 0:
-        return out
+        return column, out, kind, expected_digits
     s10 = to_numpy(pc.binary_length(column)) == 13
     if s10.any():
         rows = np.flatnonzero(s10)
@@ -230,26 +268,26 @@ def tracking_number_state_codes(numbers: Any) -> np.ndarray:
             shaped &= (chars[:, k] - np.uint8(ord("0"))) < 10
         s10[rows[~shaped]] = False
         chars = chars[shaped]
-        total = np.zeros(len(chars), dtype=np.int32)
-        for k, weight in enumerate(S10_WEIGHTS):
-            total += chars[:, 2 + k] * np.int32(weight)
-        check = 11 - (total - ord("0") * sum(S10_WEIGHTS)) % 11
-        expected = np.where(check == 10, 0, np.where(check == 11, 5, check))
+        expected = _s10_expected(chars[:, 2:10])
         issuer = chars[:, 11].astype(np.int32) * 256 + chars[:, 12]
-        issuer_ok = _issuer_table()[issuer]
         given = chars[:, 10].astype(np.int32) - ord("0")
-        out[s10] = np.where((given == expected) & issuer_ok,
+        out[s10] = np.where((given == expected) & _issuer_table()[issuer],
                             TRACKING_STATES.index("ok"), TRACKING_STATES.index("invalid"))
-    length = to_numpy(pc.utf8_length(column))
-    for shape in number_shapes():  # S10 comes first: a number of both shapes is judged S10
-        fits = (length > 0) & ~s10
+        kind[s10] = kinds.index("s10")
+        expected_digits[s10] = expected
+    length = to_numpy(pc.binary_length(column))
+    for code, shape in enumerate(number_shapes(), start=2):
+        fits = (length > 0) & ~s10 & (kind == len(kinds) - 1)
         if fits.any():
             rows = np.flatnonzero(fits)
             chosen = column.filter(bools(fits))
-            matched = to_numpy(pc.match_substring_regex(chosen, f"^(?:{shape.pattern})$"))
-            out[rows[matched]] = TRACKING_STATES.index("ok")
+            matched = rows[to_numpy(pc.match_substring_regex(chosen,
+                                                             f"^(?:{shape.pattern})$"))]
+            out[matched] = TRACKING_STATES.index("ok")
+            kind[matched] = code
     out[length == 0] = TRACKING_STATES.index("")
-    return out
+    kind[length == 0] = 0
+    return column, out, kind, expected_digits
 
 
 @lru_cache(maxsize=1)
