@@ -232,27 +232,37 @@ def _parse_field(column: str, raw: Any) -> Any:
 def order_from_record(record: Mapping[str, Any]) -> Order:
     """A mapping with canonical or alias keys -> :class:`Order` (errors collected, never raised).
 
-    Keys the alias table does not know are ignored; a missing key means unknown.
+    Keys the alias table does not know are ignored; a missing key means unknown. The
+    record is read as a one-row file: its cells (:func:`cell_text`: typed values as a
+    spreadsheet's) go through the file reader's column code (:func:`normalize_table`'s),
+    so a pasted order and a file's row read alike by construction.
     """
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    import numpy as np
+
+    from ._arrow import strings
+
+    cells: dict[str, str] = {}
     aliases = _column_aliases()
     for key, raw in record.items():
         column = aliases.get(normalize_key(key))
-        if column is None or column in values or column in errors:
+        if column is not None and column not in cells:
+            cells[column] = cell_text(raw)
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for column in CANONICAL_COLUMNS:  # errors in column order, as a file's row has them
+        if column not in cells:
             continue
-        try:
-            values[column] = _parse_field(column, raw)
-        except ValueError as exc:
-            errors[column] = message("orders.row", column=column, problem=exc)
-    if "order_id" in values and not values["order_id"]:
-        errors["order_id"] = message("orders.row", column="order_id",
-                                     problem=Msg("orders.empty"))
-    for column in ("tracking_number",):
-        if column in values and not values[column]:
-            values[column] = None
-    ordered = tuple(errors[c] for c in CANONICAL_COLUMNS if c in errors)  # as a file reads
-    return Order(errors=ordered, **values)
+        column_values, bad, messages = _normalize_column(column, strings([cells[column]]), 1)
+        if bad is not None and bad[0]:
+            errors.append(str(messages[0].as_py()))
+        value = column_values[0].as_py()
+        if column == "shipped_at" and value is not None:
+            value = dt.datetime(1970, 1, 1) + dt.timedelta(
+                microseconds=int(np.datetime64(value, "ns").astype("int64")) // 1000)
+        values[column] = None if value == "" else value
+    if "order_id" in values and values["order_id"] is None:
+        values["order_id"] = ""  # present but empty (its message says so)
+    return Order(errors=tuple(errors), **values)
 
 
 # ---------------------------------------------------------------------------
@@ -938,12 +948,11 @@ def normalize_table(raw: Mapping[str, Any], n: int, mapping: ColumnMapping) -> A
     messages, joined by ``'; '`` in column order).
 
     Columns of few values by nature (statuses, claims, countries, store flags) are parsed
-    once per distinct value with the same functions as :func:`order_from_record`, so a
-    file and a pasted record read alike. Order ids and tracking numbers (mostly distinct)
-    are cleaned in Arrow (C++), and ship dates of the common shapes read row by row from
-    their bytes with numpy, whatever their number of distinct values; what those paths
-    do not recognise goes through the per-value functions (a property test holds both
-    equal).
+    once per distinct value. Order ids and tracking numbers (mostly distinct) are cleaned
+    in Arrow (C++), and ship dates of the common shapes read row by row from their bytes
+    with numpy, whatever their number of distinct values (a property test holds them to
+    ``strptime``); what those paths do not recognise goes through the per-value
+    functions. :func:`order_from_record` reads a record through the same column code.
     """
     import pyarrow as pa
 
