@@ -302,6 +302,6 @@ def test_values_worked_out_per_order_are_marked_variables_explained(lang, tree):
         assert "‹" not in detail and "{" not in detail, node_id
         if "{days_since_shipped}" in node.reason[lang]:
             assert '<var class="tpop-var" data-placeholder="days_since_shipped">N</var>' in detail
-            said = {"fr": "N</var> est le nombre de jours depuis l&#x27;expédition",
-                    "en": "N</var> is the number of days since the order was shipped"}
+            said = {"fr": "N</var> désigne le nombre de jours depuis l&#x27;expédition",
+                    "en": "N</var> stands for the number of days since the order was shipped"}
             assert said[lang] in detail, node_id
