@@ -340,3 +340,11 @@ def test_a_cp1252_header_is_not_read_as_utf8():
     data = "N° de commande;Date d'expédition;Pays\nA1;20/11/2026;Belgique\n".encode("cp1252")
     orders = read_orders(data, name="export.csv").orders
     assert list(orders.order_id) == ["A1"] and list(orders.destination_country) == ["BE"]
+
+
+def test_a_record_with_a_bad_id_keeps_no_value_but_says_why():
+    too_long = order_from_record({"order_id": "x" * 500})
+    assert too_long.order_id is None and len(too_long.errors) == 1
+    assert "order_id" in too_long.errors[0]
+    empty = order_from_record({"order_id": "  "})
+    assert empty.order_id == "" and empty.errors == ("order_id: empty",)

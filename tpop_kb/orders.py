@@ -260,7 +260,7 @@ def order_from_record(record: Mapping[str, Any]) -> Order:
             value = dt.datetime(1970, 1, 1) + dt.timedelta(
                 microseconds=int(np.datetime64(value, "ns").astype("int64")) // 1000)
         values[column] = None if value == "" else value
-    if "order_id" in values and values["order_id"] is None:
+    if "order_id" in cells and not clean(cells["order_id"]):
         values["order_id"] = ""  # present but empty (its message says so)
     return Order(errors=tuple(errors), **values)
 
