@@ -42,7 +42,7 @@ from urllib.parse import quote
 from .knowledge import KnowledgeBase, KnowledgeError, knowledge, ui_text
 from .messages import message as render
 from .messages import translate
-from .tracking import normalise_tracking_number, tracking_number_states
+from .tracking import normalise_tracking_number, normalised_numbers, tracking_number_states
 from .workdays import PARIS
 
 if TYPE_CHECKING:
@@ -304,6 +304,15 @@ def _from_unit(unit: Mapping[str, Any], number: str, settings: ApiSettings) -> L
 # ---------------------------------------------------------------------------
 
 
+def _distinct_numbers(numbers: Iterable[str | None]) -> list[str]:
+    """The numbers given, normalised (:func:`~tpop_kb.tracking.normalised_numbers`, one
+    column call however many there are), empty ones left out, each once, in order."""
+    given = [n for n in numbers if n]
+    if not given:
+        return []
+    return list(dict.fromkeys(normalised_numbers(given).to_pylist()))
+
+
 class LaPosteClient:
     """A small client for ``GET {base_url}/idships/{ids}`` (La Poste Suivi v2)."""
 
@@ -422,7 +431,7 @@ class LaPosteClient:
 
         Numbers La Poste cannot take get a status with ``problem='not_asked'``.
         """
-        wanted = list(dict.fromkeys(normalise_tracking_number(n) for n in numbers if n))
+        wanted = _distinct_numbers(numbers)
         result: dict[str, LiveStatus] = {}
         askable = []
         if wanted:
@@ -529,7 +538,7 @@ def fetch_statuses(
         report.notes.append(f"live status is off: {ENV_KEY} is not set")
         report.failed = True
         return report
-    wanted = list(dict.fromkeys(normalise_tracking_number(n) for n in numbers if n))
+    wanted = _distinct_numbers(numbers)
     size = client.settings.max_numbers_per_call
     for start in range(0, len(wanted), size):
         batch = wanted[start : start + size]
