@@ -546,6 +546,9 @@ def test_invisible_characters_never_reach_a_field_an_answer_or_a_reply(
              selector=".tpop-order-assistant")
     paste(page, text, order_id)  # the field holds the id without the characters
     expect(page.locator(".tpop-field-tracking-number input")).to_have_value(number)
+    # the last field the paste fills: every update has reached the page before the click
+    expect(page.locator(".tpop-field-destination-country select")).to_have_value(
+        "Belgium", timeout=TIMEOUT)
     page.click(".tpop-triage-button")
     answer_to_the_end(page, order_id)
     card = page.locator(".tpop-outcome").first
